@@ -1,0 +1,95 @@
+import type { SpanContext } from '@opentelemetry/api';
+import { context } from '@opentelemetry/api';
+import { createTraceContext, sealContext, type TraceContext } from './context.js';
+import { activeSpanContext, fromSpanContext, withOtelContext } from './otel.js';
+import { isBranded, linkOtelContext, runStored, storedContext } from './store.js';
+
+// current() is on the hot path (every log line): a SpanContext object is stable for the
+// life of its span, so the mapping is done once per span (and per store it refines).
+const fromSpan = new WeakMap<SpanContext, TraceContext>();
+const refined = new WeakMap<SpanContext, { base: TraceContext; value: TraceContext }>();
+
+/**
+ * The TraceContext of the code running now: the tracebridge store; with no store, the
+ * active OpenTelemetry span; when both exist with one trace id, the store refined with the
+ * active span's id (a log inside a child span names the child). `undefined` outside any
+ * context — a normal state, not an error.
+ *
+ * @example
+ * const ctx = current();
+ * logger.info('hello', { trace_id: ctx?.traceId });
+ */
+export function current(): TraceContext | undefined {
+  const stored = storedContext();
+  const spanContext = activeSpanContext();
+  if (spanContext === undefined) return stored;
+  if (stored === undefined) return contextOfSpan(spanContext);
+  // A remote span context is the caller's span — this service's parent, never a child.
+  if (
+    spanContext.isRemote === true ||
+    spanContext.traceId !== stored.traceId ||
+    spanContext.spanId === stored.spanId
+  ) {
+    return stored;
+  }
+  const cached = refined.get(spanContext);
+  if (cached !== undefined && cached.base === stored) return cached.value;
+  const value = sealContext({
+    ...stored,
+    spanId: spanContext.spanId,
+    traceFlags: spanContext.traceFlags & 0xff,
+    parentSpanId: undefined,
+  });
+  linkOtelContext(value, context.active());
+  refined.set(spanContext, { base: stored, value });
+  return value;
+}
+
+function contextOfSpan(spanContext: SpanContext): TraceContext | undefined {
+  let ctx = fromSpan.get(spanContext);
+  if (ctx === undefined) {
+    ctx = fromSpanContext(spanContext);
+    if (ctx === undefined) return undefined;
+    linkOtelContext(ctx, context.active());
+    fromSpan.set(spanContext, ctx);
+  }
+  return ctx;
+}
+
+/**
+ * The current TraceContext as a value to keep in a closure — the "capture" fix: read the
+ * ids in the synchronous part of the work, use them in any later callback.
+ *
+ * @example
+ * const ctx = capture();
+ * queue.push(job, () => logger.info('done', { trace_id: ctx?.traceId }));
+ */
+export function capture(): TraceContext | undefined {
+  return current();
+}
+
+/**
+ * Runs `fn(...args)` with `ctx` as the current context and returns its result. When `ctx`
+ * was derived from an OpenTelemetry context (an active span), that context is entered too.
+ * Pass `undefined` to run `fn` outside any tracebridge context.
+ *
+ * @example
+ * run(newTraceContext(), async () => {
+ *   logger.info('job started'); // carries the new trace id
+ * });
+ */
+export function run<A extends unknown[], R>(
+  ctx: TraceContext | undefined,
+  fn: (...args: A) => R,
+  ...args: A
+): R {
+  if (typeof fn !== 'function') {
+    throw new TypeError(`@tracebridge/core: run(ctx, fn) expects a function, got ${typeof fn}`);
+  }
+  const checked = ctx === undefined || isBranded(ctx) ? ctx : createTraceContext(ctx);
+  return runStored(checked, withOtelContext, [checked, fn, args] as [
+    TraceContext | undefined,
+    (...a: A) => R,
+    A,
+  ]);
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { isValidSpanId, isValidTraceId, randomSpanId, randomTraceId } from './ids.js';
+
+describe('random ids', () => {
+  it('are valid, lowercase hex, and do not repeat across many draws (pool refills included)', () => {
+    const traces = new Set<string>();
+    const spans = new Set<string>();
+    for (let i = 0; i < 5000; i++) {
+      const t = randomTraceId();
+      const s = randomSpanId();
+      expect(isValidTraceId(t)).toBe(true);
+      expect(isValidSpanId(s)).toBe(true);
+      traces.add(t);
+      spans.add(s);
+    }
+    expect(traces.size).toBe(5000);
+    expect(spans.size).toBe(5000);
+  });
+
+  it('validators refuse zero, uppercase, wrong length and non-strings', () => {
+    expect(isValidTraceId('0'.repeat(32))).toBe(false);
+    expect(isValidTraceId('A'.repeat(32))).toBe(false);
+    expect(isValidSpanId('a'.repeat(15))).toBe(false);
+    expect(isValidSpanId(12)).toBe(false);
+  });
+});

@@ -1,0 +1,38 @@
+export { bind } from './bind.js';
+export {
+  childContext,
+  createTraceContext,
+  FLAG_RANDOM,
+  FLAG_SAMPLED,
+  isTraceContext,
+  newTraceContext,
+  type TraceContext,
+  type TraceContextInit,
+  withFields,
+} from './context.js';
+export { capture, current, run } from './current.js';
+export { bindEmitter, type EmitterLike } from './emitter.js';
+export { isValidSpanId, isValidTraceId, randomSpanId, randomTraceId } from './ids.js';
+export {
+  createRequestLifecycle,
+  type RequestDone,
+  type RequestIdOptions,
+  type RequestLifecycle,
+  type RequestLifecycleOptions,
+  requestContext,
+} from './lifecycle/index.js';
+export { fromSpanContext, toSpanContext } from './otel.js';
+export {
+  extract,
+  type HeaderCarrier,
+  type RemoteParent,
+  type TraceHeaders,
+  traceHeaders,
+} from './w3c/propagation.js';
+export { formatTraceParent, parseTraceParent, type TraceParent } from './w3c/traceparent.js';
+export {
+  formatTraceState,
+  isValidTraceState,
+  parseTraceState,
+  type TraceStateEntry,
+} from './w3c/tracestate.js';

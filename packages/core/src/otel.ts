@@ -1,0 +1,103 @@
+import {
+  type Context,
+  context,
+  createTraceState,
+  isSpanContextValid,
+  ROOT_CONTEXT,
+  type SpanContext,
+  trace,
+} from '@opentelemetry/api';
+import { createTraceContext, sealContext, type TraceContext } from './context.js';
+import { linkedOtelContext, linkOtelContext } from './store.js';
+import { normalizeTraceState } from './w3c/tracestate.js';
+
+/**
+ * Maps an OpenTelemetry `SpanContext` onto a {@link TraceContext}. Returns `undefined` for
+ * an invalid span context (all-zero ids, as the API's no-op span has).
+ *
+ * @example
+ * const ctx = fromSpanContext(trace.getActiveSpan()!.spanContext());
+ */
+export function fromSpanContext(
+  spanContext: SpanContext,
+  extra: {
+    requestId?: string | undefined;
+    fields?: Readonly<Record<string, unknown>> | undefined;
+    parentSpanId?: string | undefined;
+  } = {},
+): TraceContext | undefined {
+  if (spanContext === null || typeof spanContext !== 'object') return undefined;
+  if (!isSpanContextValid(spanContext)) return undefined;
+  let traceState: string | undefined;
+  try {
+    traceState = normalizeTraceState(spanContext.traceState?.serialize());
+  } catch {
+    traceState = undefined;
+  }
+  return sealContext({
+    traceId: spanContext.traceId,
+    spanId: spanContext.spanId,
+    traceFlags: spanContext.traceFlags & 0xff,
+    traceState,
+    parentSpanId: extra.parentSpanId,
+    requestId: extra.requestId,
+    fields: extra.fields,
+  });
+}
+
+/**
+ * Maps a {@link TraceContext} onto an OpenTelemetry `SpanContext` (for
+ * `trace.setSpanContext`, links, or a non-recording parent).
+ *
+ * @example
+ * const parent = trace.setSpanContext(ROOT_CONTEXT, toSpanContext(ctx, true));
+ * tracer.startActiveSpan('job', {}, parent, (span) => { … });
+ */
+export function toSpanContext(ctx: TraceContext, isRemote = false): SpanContext {
+  const checked = createTraceContext(ctx);
+  const spanContext: SpanContext = {
+    traceId: checked.traceId,
+    spanId: checked.spanId,
+    traceFlags: checked.traceFlags,
+    isRemote,
+  };
+  if (checked.traceState !== undefined) {
+    spanContext.traceState = createTraceState(checked.traceState);
+  }
+  return spanContext;
+}
+
+/** The active OTel span's context, when it is valid. */
+export function activeSpanContext(): SpanContext | undefined {
+  const span = trace.getSpan(context.active());
+  if (span === undefined) return undefined;
+  const spanContext = span.spanContext();
+  return isSpanContextValid(spanContext) ? spanContext : undefined;
+}
+
+/**
+ * The OTel Context to enter together with `ctx`: the one it was derived from, else a root
+ * context whose span context is `ctx` (so spans started inside become its children).
+ */
+export function otelContextFor(ctx: TraceContext): Context {
+  const linked = linkedOtelContext(ctx) as Context | undefined;
+  if (linked !== undefined) return linked;
+  const synthesized = trace.setSpanContext(ROOT_CONTEXT, toSpanContext(ctx, true));
+  linkOtelContext(ctx, synthesized);
+  return synthesized;
+}
+
+/**
+ * Runs `fn` in the OTel Context that belongs to `ctx` (see otelContextFor), unless it is
+ * already active. With no OTel context manager registered this is a plain call.
+ */
+export function withOtelContext<A extends unknown[], R>(
+  ctx: TraceContext | undefined,
+  fn: (...args: A) => R,
+  args: A,
+): R {
+  if (ctx === undefined) return fn(...args);
+  const target = otelContextFor(ctx);
+  if (target === context.active()) return fn(...args);
+  return context.with(target, fn, undefined, ...args);
+}

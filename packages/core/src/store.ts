@@ -1,0 +1,106 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { TraceContext } from './context.js';
+
+/**
+ * The process-wide state every copy of @tracebridge/core shares (ESM and CJS builds, or two
+ * installed versions): one AsyncLocalStorage, and the book-keeping tied to its values.
+ * Bump SLOT_VERSION when this shape changes incompatibly.
+ */
+interface Slot {
+  readonly version: number;
+  readonly als: AsyncLocalStorage<TraceContext>;
+  /** Contexts made (or checked) by createTraceContext: run() trusts them without re-checking. */
+  readonly branded: WeakSet<object>;
+  /** The OTel Context a TraceContext was derived from, so re-entry restores it too. */
+  readonly otelContexts: WeakMap<TraceContext, unknown>;
+}
+
+const SLOT_KEY = Symbol.for('@tracebridge/core.store');
+const SLOT_VERSION = 1;
+
+function createSlot(): Slot {
+  return {
+    version: SLOT_VERSION,
+    als: new AsyncLocalStorage<TraceContext>(),
+    branded: new WeakSet(),
+    otelContexts: new WeakMap(),
+  };
+}
+
+function isCompatible(value: unknown): value is Slot {
+  if (typeof value !== 'object' || value === null) return false;
+  const slot = value as Partial<Slot>;
+  return (
+    slot.version === SLOT_VERSION &&
+    typeof slot.als?.run === 'function' &&
+    typeof slot.als.getStore === 'function' &&
+    slot.branded instanceof WeakSet &&
+    slot.otelContexts instanceof WeakMap
+  );
+}
+
+function acquireSlot(): Slot {
+  const holder = globalThis as Record<symbol, unknown>;
+  const existing = holder[SLOT_KEY];
+  if (isCompatible(existing)) return existing;
+  const slot = createSlot();
+  if (existing === undefined) {
+    Object.defineProperty(holder, SLOT_KEY, {
+      value: slot,
+      enumerable: false,
+      configurable: true,
+      writable: false,
+    });
+    return slot;
+  }
+  // Report, never throw: a foreign or incompatible value must not take the service down.
+  // This copy keeps a private store; contexts started by the other copy are not seen here.
+  process.emitWarning(
+    '@tracebridge/core: globalThis[Symbol.for("@tracebridge/core.store")] holds an incompatible ' +
+      `value (version ${describeVersion(existing)}, expected ${SLOT_VERSION}); this copy uses a ` +
+      'private store. Install one version of @tracebridge/core (check `npm ls @tracebridge/core`).',
+    { code: 'TRACEBRIDGE_STORE_MISMATCH' },
+  );
+  return slot;
+}
+
+function describeVersion(value: unknown): string {
+  if (typeof value === 'object' && value !== null && 'version' in value) {
+    return String((value as { version: unknown }).version);
+  }
+  return 'unknown';
+}
+
+const slot = acquireSlot();
+const als = slot.als;
+
+/** The TraceContext in the ALS store, if any (no OTel fallback: see current()). */
+export function storedContext(): TraceContext | undefined {
+  return als.getStore();
+}
+
+/** Runs `fn` with `ctx` as the store (`undefined` runs it with no store). */
+export function runStored<A extends unknown[], R>(
+  ctx: TraceContext | undefined,
+  fn: (...args: A) => R,
+  args: A,
+): R {
+  return als.run(ctx as TraceContext, fn, ...args);
+}
+
+export function brand<T extends object>(value: T): T {
+  slot.branded.add(value);
+  return value;
+}
+
+export function isBranded(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && slot.branded.has(value);
+}
+
+export function linkOtelContext(ctx: TraceContext, otelContext: unknown): void {
+  slot.otelContexts.set(ctx, otelContext);
+}
+
+export function linkedOtelContext(ctx: TraceContext): unknown {
+  return slot.otelContexts.get(ctx);
+}

@@ -1,0 +1,323 @@
+import { once } from 'node:events';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { get, listen, type TestServer } from '../../test-support/http.js';
+import { installOtel } from '../../test-support/otel.js';
+import { current } from '../current.js';
+import { parseTraceParent } from '../w3c/traceparent.js';
+import {
+  createRequestLifecycle,
+  type RequestDone,
+  type RequestLifecycleOptions,
+  requestContext,
+} from './index.js';
+
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const SPAN = '00f067aa0ba902b7';
+const PARENT = `00-${TRACE}-${SPAN}-01`;
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  vi.restoreAllMocks();
+});
+
+async function serve(
+  options: RequestLifecycleOptions,
+  handler: (req: IncomingMessage, res: ServerResponse) => void = (req, res) =>
+    res.end(JSON.stringify(requestContext(req))),
+) {
+  const lifecycle = createRequestLifecycle(options);
+  server = await listen((req, res) => lifecycle.handle(req, res, () => handler(req, res)));
+  return server;
+}
+
+function doneCollector() {
+  const done: RequestDone[] = [];
+  let wake: () => void = () => undefined;
+  return {
+    done,
+    onDone: (d: RequestDone) => {
+      done.push(d);
+      wake();
+    },
+    async waitFor(count: number) {
+      while (done.length < count) await new Promise<void>((resolve) => (wake = resolve));
+    },
+  };
+}
+
+describe('request context ids', () => {
+  it('continues an incoming traceparent with a new span id of this hop', async () => {
+    const s = await serve({});
+    const ctx = JSON.parse((await get(s.url, { traceparent: PARENT, tracestate: 'a=1' })).body);
+    expect(ctx).toMatchObject({
+      traceId: TRACE,
+      parentSpanId: SPAN,
+      traceFlags: 1,
+      traceState: 'a=1',
+    });
+    expect(ctx.spanId).toMatch(/^[0-9a-f]{16}$/);
+    expect(ctx.spanId).not.toBe(SPAN);
+  });
+
+  it('keeps only the known flags of the caller', async () => {
+    const s = await serve({});
+    const ctx = JSON.parse((await get(s.url, { traceparent: `00-${TRACE}-${SPAN}-ff` })).body);
+    expect(ctx.traceFlags).toBe(0x03);
+  });
+
+  it('starts a new sampled trace without a parent, and an unsampled one when told', async () => {
+    let s = await serve({});
+    const fresh = JSON.parse((await get(s.url)).body);
+    expect(fresh.traceId).not.toBe(TRACE);
+    expect(fresh.traceFlags).toBe(0x03);
+    expect(fresh.parentSpanId).toBeUndefined();
+    await s.close();
+    s = await serve({ sampled: false });
+    server = s;
+    expect(JSON.parse((await get(s.url)).body).traceFlags).toBe(0x02);
+  });
+
+  it('trustIncoming: false (or a function saying no) ignores the caller', async () => {
+    let s = await serve({ trustIncoming: false });
+    expect(JSON.parse((await get(s.url, { traceparent: PARENT })).body).traceId).not.toBe(TRACE);
+    await s.close();
+    s = await serve({ trustIncoming: (req) => req.headers['x-internal'] === '1' });
+    server = s;
+    expect(JSON.parse((await get(s.url, { traceparent: PARENT })).body).traceId).not.toBe(TRACE);
+    expect(
+      JSON.parse((await get(s.url, { traceparent: PARENT, 'x-internal': '1' })).body).traceId,
+    ).toBe(TRACE);
+  });
+
+  it.each([
+    ['a malformed traceparent', { traceparent: 'nonsense' }],
+    ['an oversized traceparent', { traceparent: `${PARENT}${'-x'.repeat(4000)}` }],
+    ['an uppercase traceparent', { traceparent: PARENT.toUpperCase() }],
+  ])('%s starts a new trace, no error', async (_name, headers) => {
+    const s = await serve({});
+    const reply = await get(s.url, headers);
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body).traceId).not.toBe(TRACE);
+  });
+
+  it('an invalid tracestate is dropped whole, the traceparent kept', async () => {
+    const s = await serve({});
+    const ctx = JSON.parse(
+      (await get(s.url, { traceparent: PARENT, tracestate: `a=1,${'k'.repeat(300)}=2` })).body,
+    );
+    expect(ctx.traceId).toBe(TRACE);
+    expect(ctx.traceState).toBeUndefined();
+  });
+
+  it('an active OpenTelemetry span is the source of the ids', async () => {
+    const otel = installOtel();
+    try {
+      const lifecycle = createRequestLifecycle({});
+      let spanIds: [string, string] = ['', ''];
+      server = await listen((req, res) =>
+        otel.tracer.startActiveSpan('server', (span) => {
+          spanIds = [span.spanContext().traceId, span.spanContext().spanId];
+          lifecycle.handle(req, res, () => {
+            res.end(JSON.stringify(current()));
+            span.end();
+          });
+        }),
+      );
+      const ctx = JSON.parse((await get(server.url, { traceparent: PARENT })).body);
+      expect([ctx.traceId, ctx.spanId]).toEqual(spanIds);
+    } finally {
+      await otel.uninstall();
+    }
+  });
+});
+
+describe('response headers', () => {
+  it("traceresponse carries this hop's ids", async () => {
+    const s = await serve({ traceResponse: true });
+    const reply = await get(s.url, { traceparent: PARENT });
+    const ctx = JSON.parse(reply.body);
+    expect(parseTraceParent(reply.headers.traceresponse)).toEqual({
+      version: 0,
+      traceId: TRACE,
+      spanId: ctx.spanId,
+      traceFlags: 1,
+    });
+  });
+
+  it('request id: a safe incoming id is kept and echoed; an unsafe one is replaced', async () => {
+    const s = await serve({ requestId: true });
+    const safe = await get(s.url, { 'x-request-id': 'abc-123_XYZ' });
+    expect(safe.headers['x-request-id']).toBe('abc-123_XYZ');
+    expect(JSON.parse(safe.body).requestId).toBe('abc-123_XYZ');
+    for (const unsafe of ['has space', 'a'.repeat(200), 'quote"d', 'semi;colon']) {
+      const reply = await get(s.url, { 'x-request-id': unsafe });
+      expect(reply.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    expect((await get(s.url)).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('request id: custom headers, no echo, a generator', async () => {
+    const s = await serve({
+      requestId: { header: 'X-Correlation-Id', responseHeader: false, generate: () => 'gen-1' },
+    });
+    const reply = await get(s.url, { 'x-correlation-id': 'in-1' });
+    expect(reply.headers['x-correlation-id']).toBeUndefined();
+    expect(JSON.parse(reply.body).requestId).toBe('in-1');
+    expect(JSON.parse((await get(s.url)).body).requestId).toBe('gen-1');
+  });
+
+  it('a generator returning an unsafe id is reported once and replaced', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const s = await serve({ requestId: { generate: () => 'bad id\r\n' } });
+    const one = await get(s.url);
+    await get(s.url);
+    expect(one.headers['x-request-id']).toMatch(/^[0-9a-f]{16}$/);
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('onDone', () => {
+  it('runs once per request, in the request context, with status and durations', async () => {
+    const c = doneCollector();
+    const seen: unknown[] = [];
+    const s = await serve(
+      {
+        onDone: (d) => {
+          seen.push(current());
+          c.onDone(d);
+        },
+      },
+      (_req, res) => {
+        res.statusCode = 201;
+        setTimeout(() => res.end('ok'), 5);
+      },
+    );
+    await get(s.url, { traceparent: PARENT });
+    await c.waitFor(1);
+    const [d] = c.done;
+    expect(d).toMatchObject({ statusCode: 201, aborted: false, error: undefined });
+    expect(d?.context.traceId).toBe(TRACE);
+    expect(seen[0]).toBe(d?.context);
+    expect(d?.durationMs).toBeGreaterThan(0);
+    expect(d?.timeToFirstByteMs).toBeGreaterThan(0);
+    expect(d?.timeToFirstByteMs).toBeLessThanOrEqual(d?.durationMs ?? 0);
+  });
+
+  it('an aborted request (client destroys the socket) is reported once, aborted', async () => {
+    const c = doneCollector();
+    const s = await serve({ onDone: c.onDone }, (_req, res) => {
+      res.write('partial');
+    });
+    await new Promise<void>((resolve) => {
+      const req = http.get(s.url, { agent: false }, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', () => undefined);
+    });
+    await c.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(c.done).toHaveLength(1);
+    expect(c.done[0]).toMatchObject({ aborted: true, statusCode: 200 });
+  });
+
+  it('a second lifecycle on the same request joins it: same context, both called once', async () => {
+    const first = doneCollector();
+    const second = doneCollector();
+    const a = createRequestLifecycle({ onDone: first.onDone });
+    const b = createRequestLifecycle({ onDone: second.onDone, trustIncoming: false });
+    server = await listen((req, res) =>
+      a.handle(req, res, () => b.handle(req, res, () => res.end(JSON.stringify(current())))),
+    );
+    const ctx = JSON.parse((await get(server.url, { traceparent: PARENT })).body);
+    await first.waitFor(1);
+    await second.waitFor(1);
+    expect(ctx.traceId).toBe(TRACE);
+    expect(first.done[0]?.context).toBe(second.done[0]?.context);
+    expect(first.done).toHaveLength(1);
+    expect(second.done).toHaveLength(1);
+  });
+
+  it('a throwing onDone never breaks the response; it is reported once', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const s = await serve({
+      onDone: () => {
+        throw new Error('logger down');
+      },
+    });
+    for (let i = 0; i < 3; i++) expect((await get(s.url)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]?.[0])).toMatch(/logger down/);
+  });
+
+  it('keep-alive: one socket listener however many requests, each done once', async () => {
+    const c = doneCollector();
+    const s = await serve({ onDone: c.onDone });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const warnings: unknown[] = [];
+    const onWarning = (w: unknown) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      for (let i = 0; i < 30; i++) await get(s.url, {}, agent);
+      await c.waitFor(30);
+      expect(new Set(c.done.map((d) => d.req.socket)).size).toBe(1);
+      expect(c.done[0]?.req.socket.listenerCount('close')).toBeLessThanOrEqual(3);
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+      agent.destroy();
+    }
+  });
+});
+
+describe('options are checked once, at creation', () => {
+  it.each([
+    [{ nope: true }, /unknown request lifecycle option "nope"/],
+    [{ trustIncoming: 'yes' }, /trustIncoming/],
+    [{ traceResponse: 1 }, /traceResponse/],
+    [{ requestId: { header: 'bad header' } }, /requestId.header/],
+    [{ requestId: { responseHeader: 'a b' } }, /requestId.responseHeader/],
+    [{ requestId: { generate: 'x' } }, /requestId.generate/],
+    [{ traceResponse: true, requestId: { responseHeader: 'traceresponse' } }, /conflicts/],
+    [{ onDone: 1 }, /onDone/],
+    [{ fields: {} }, /fields/],
+    ['string', /must be an object/],
+  ])('refuses %j with a TypeError', (options, message) => {
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
+    expect(() => createRequestLifecycle(options as any)).toThrow(message);
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
+    expect(() => createRequestLifecycle(options as any)).toThrow(TypeError);
+  });
+
+  it("does not change the caller's options object", () => {
+    const options = Object.freeze({ requestId: Object.freeze({ header: 'X-Id' }) });
+    expect(() => createRequestLifecycle(options)).not.toThrow();
+  });
+
+  it('refuses something that is not a (req, res) pair', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
+    expect(() => createRequestLifecycle().start({} as any, {} as any)).toThrow(/\(req, res\) pair/);
+  });
+
+  it('fields(req) go onto the context; a throwing one is a safe default', async () => {
+    const s = await serve({ fields: (req) => ({ path: req.url }) });
+    expect(JSON.parse((await get(`${s.url}/x`)).body).fields).toEqual({ path: '/x' });
+    await s.close();
+    vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    server = await serve({
+      fields: () => {
+        throw new Error('boom');
+      },
+    });
+    expect((await get(server.url)).status).toBe(200);
+  });
+});
+
+// once is imported for type-safe event waits in other suites sharing this helper.
+void once;

@@ -1,0 +1,1 @@
+export { type TraceContextOptions, traceContext } from './trace-context.js';

@@ -1,0 +1,103 @@
+/**
+ * The built packages as a user gets them: `require()` and `import` of every entry point
+ * from a plain Node.js process, and one store shared by the ESM and CJS builds.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+
+function node(args: string[]): string {
+  return execFileSync(process.execPath, args, { cwd: here, encoding: 'utf8', timeout: 20_000 });
+}
+
+const ENTRIES: Record<string, string[]> = {
+  '@tracebridge/core': ['bind', 'bindEmitter', 'capture', 'createRequestLifecycle', 'current', 'extract', 'run', 'traceHeaders'],
+  '@tracebridge/express': ['traceContext'],
+  '@tracebridge/koa': ['traceContext'],
+};
+
+describe('packaging', () => {
+  it.each(Object.entries(ENTRIES))('require(%s) works from a plain CommonJS script', (name, names) => {
+    const out = node(['-e', `const m = require(${JSON.stringify(name)}); console.log(JSON.stringify(Object.keys(m)))`]);
+    expect(JSON.parse(out)).toEqual(expect.arrayContaining(names));
+  });
+
+  it.each(Object.entries(ENTRIES))('import(%s) works from a plain ES module', (name, names) => {
+    const out = node(['--input-type=module', '-e', `const m = await import(${JSON.stringify(name)}); console.log(JSON.stringify(Object.keys(m)))`]);
+    expect(JSON.parse(out)).toEqual(expect.arrayContaining(names));
+  });
+
+  it('the ESM and CJS builds share one store: run in one, read in the other', () => {
+    const script = `
+      const { createRequire } = await import('node:module');
+      const require = createRequire(process.cwd() + '/');
+      const cjs = require('@tracebridge/core');
+      const esm = await import('@tracebridge/core');
+      if (cjs.run === esm.run) throw new Error('expected two copies of the module');
+      const a = cjs.newTraceContext();
+      const b = esm.newTraceContext();
+      const seen = [
+        cjs.run(a, () => esm.current() === a),
+        esm.run(b, () => cjs.current() === b),
+        esm.run(b, () => cjs.bind(() => esm.current())) () === b,
+      ];
+      console.log(JSON.stringify(seen));
+    `;
+    expect(JSON.parse(node(['--input-type=module', '-e', script]))).toEqual([true, true, true]);
+  });
+
+  it('an emitter bound by one build and re-bound by the other follows the latest bind', () => {
+    const script = `
+      const { createRequire } = await import('node:module');
+      const { EventEmitter } = await import('node:events');
+      const require = createRequire(process.cwd() + '/');
+      const cjs = require('@tracebridge/core');
+      const esm = await import('@tracebridge/core');
+      const a = cjs.newTraceContext();
+      const b = esm.newTraceContext();
+      const e = new EventEmitter();
+      cjs.bindEmitter(e, a);
+      const seen = [];
+      e.on('x', () => seen.push(esm.current() === a));
+      esm.bindEmitter(e, b);
+      e.on('x', () => seen.push(cjs.current() === b));
+      e.emit('x');
+      console.log(JSON.stringify(seen));
+    `;
+    expect(JSON.parse(node(['--input-type=module', '-e', script]))).toEqual([true, true]);
+  });
+
+  it.each(['core', 'express', 'koa'])('packages/%s ships ESM, CJS and types through its exports map', (dir) => {
+    const pkg = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
+    const dot = pkg.exports['.'];
+    expect(dot.import.types).toMatch(/\.d\.ts$/);
+    expect(dot.require.types).toMatch(/\.d\.cts$/);
+    expect(pkg.engines.node).toBe('>=20');
+    expect(pkg.peerDependencies['@opentelemetry/api']).toMatch(/^\^1\./);
+    expect(pkg.files).toEqual(['dist']);
+    const built = readdirSync(join(root, 'packages', dir, 'dist'));
+    expect(built).toEqual(expect.arrayContaining(['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']));
+  });
+});
+
+describe('invariants', () => {
+  it('no enterWith anywhere in packages/*/src', () => {
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (/\.[cm]?[jt]s$/.test(entry.name) && readFileSync(path, 'utf8').includes('enterWith')) {
+          offenders.push(path);
+        }
+      }
+    };
+    for (const pkg of readdirSync(join(root, 'packages'))) walk(join(root, 'packages', pkg, 'src'));
+    expect(offenders).toEqual([]);
+  });
+});

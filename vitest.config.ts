@@ -1,33 +1,62 @@
-import { defineConfig } from 'vitest/config';
+import { join } from 'node:path';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 // Under CI (or with TRACEBRIDGE_TEST_REPORT set) a JSON report is written too, so that
 // .ci/run can count passed and failed tests per Node.js line.
-const report = process.env.TRACEBRIDGE_TEST_REPORT ?? (process.env.CI ? '.vitest-results.json' : undefined);
+const report =
+  process.env.TRACEBRIDGE_TEST_REPORT ?? (process.env.CI ? '.vitest-results.json' : undefined);
 
-// Unit tests run against each package's src; test/ runs against the built packages
-// (resolved through the workspace links and their `exports` maps).
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+// OpenTelemetry JS 3.x needs Node >= 22.15.
+const otel3 = major > 22 || (major === 22 && minor >= 15);
+const otel3Modules = join(import.meta.dirname, 'test', 'otel3', 'node_modules', '@opentelemetry');
+
+const projects: TestProjectInlineConfiguration[] = [
+  // Unit tests against each package's src.
+  {
+    test: {
+      name: 'core',
+      root: 'packages/core',
+      include: ['src/**/*.test.ts'],
+      testTimeout: 30_000,
+    },
+  },
+  // Cross-package tests against the built packages (workspace links, `exports` maps).
+  {
+    test: {
+      name: 'integration',
+      root: 'test',
+      include: ['**/*.test.ts'],
+      exclude: ['**/node_modules/**', 'bench/**'],
+      testTimeout: 60_000,
+      hookTimeout: 30_000,
+    },
+  },
+];
+
+if (otel3) {
+  // The same core suites against the OpenTelemetry JS 3.x line.
+  projects.push({
+    resolve: {
+      alias: {
+        '@opentelemetry/api': join(otel3Modules, 'api'),
+        '@opentelemetry/context-async-hooks': join(otel3Modules, 'context-async-hooks'),
+        '@opentelemetry/core': join(otel3Modules, 'core'),
+        '@opentelemetry/sdk-trace-base': join(otel3Modules, 'sdk-trace'),
+      },
+    },
+    test: {
+      name: 'core (OTel SDK 3.x)',
+      root: 'packages/core',
+      include: ['src/**/*.test.ts'],
+      testTimeout: 30_000,
+    },
+  });
+}
+
 export default defineConfig({
   test: {
     reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],
-    projects: [
-      {
-        test: {
-          name: 'core',
-          root: 'packages/core',
-          include: ['src/**/*.test.ts'],
-          testTimeout: 30_000,
-        },
-      },
-      {
-        test: {
-          name: 'integration',
-          root: 'test',
-          include: ['**/*.test.ts'],
-          exclude: ['**/node_modules/**', 'bench/**'],
-          testTimeout: 60_000,
-          hookTimeout: 30_000,
-        },
-      },
-    ],
+    projects,
   },
 });

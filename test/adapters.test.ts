@@ -13,8 +13,8 @@ import Koa3 from 'koa';
 import Koa2 from 'koa2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { concurrentRequests } from './support/load.js';
-import { expectedTraceId } from './support/scenario.js';
 import { Probes } from './support/probes.js';
+import { expectedTraceId } from './support/scenario.js';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -23,7 +23,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function listen(handler: Parameters<typeof import('node:http').createServer>[1]): Promise<number> {
+async function listen(
+  handler: Parameters<typeof import('node:http').createServer>[1],
+): Promise<number> {
   const { createServer } = await import('node:http');
   server = createServer(handler);
   await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
@@ -40,7 +42,11 @@ describe.each([
     app.use(expressTraceContext());
     app.post('/r/:n', (req, res) => {
       const expected = expectedTraceId(req);
-      probes.record('req.traceContext', expected, (req as { traceContext?: { traceId: string } }).traceContext?.traceId);
+      probes.record(
+        'req.traceContext',
+        expected,
+        (req as { traceContext?: { traceId: string } }).traceContext?.traceId,
+      );
       res.on('finish', () => probes.record('finish', expected, current()?.traceId));
       setTimeout(() => res.send('ok'), Math.random() * 10);
     });
@@ -62,7 +68,11 @@ describe.each([
     app.use(koaTraceContext());
     app.use(async (ctx, next) => {
       const expected = expectedTraceId(ctx.req);
-      probes.record('ctx.state', expected, (ctx.state.traceContext as { traceId: string } | undefined)?.traceId);
+      probes.record(
+        'ctx.state',
+        expected,
+        (ctx.state.traceContext as { traceId: string } | undefined)?.traceId,
+      );
       // Koa ends the response after the middleware promise settles, outside every run().
       ctx.res.on('finish', () => probes.record('finish', expected, current()?.traceId));
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 10));

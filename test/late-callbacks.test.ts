@@ -137,9 +137,9 @@ describe('late callbacks on node:http, 500 concurrent requests with random delay
       missing: 0,
       wrong: 0,
     });
-    // A finish/close listener never hears of the queued responses.
-    expect(plain.lines.problems().missing, JSON.stringify(plain.lines.problems())).toBeGreaterThan(
-      0,
-    );
+    // Up to Node 22 a finish/close listener never hears of the queued responses (missing
+    // lines); from Node 24 their 'close' comes, but in another request's context (wrong).
+    const problems = plain.lines.problems();
+    expect(problems.missing + problems.wrong, JSON.stringify(problems)).toBeGreaterThan(0);
   });
 });

@@ -16,19 +16,38 @@ function node(args: string[]): string {
 }
 
 const ENTRIES: Record<string, string[]> = {
-  '@tracebridge/core': ['bind', 'bindEmitter', 'capture', 'createRequestLifecycle', 'current', 'extract', 'run', 'traceHeaders'],
+  '@tracebridge/core': [
+    'bind',
+    'bindEmitter',
+    'capture',
+    'createRequestLifecycle',
+    'current',
+    'extract',
+    'run',
+    'traceHeaders',
+  ],
   '@tracebridge/express': ['traceContext'],
   '@tracebridge/koa': ['traceContext'],
 };
 
 describe('packaging', () => {
-  it.each(Object.entries(ENTRIES))('require(%s) works from a plain CommonJS script', (name, names) => {
-    const out = node(['-e', `const m = require(${JSON.stringify(name)}); console.log(JSON.stringify(Object.keys(m)))`]);
-    expect(JSON.parse(out)).toEqual(expect.arrayContaining(names));
-  });
+  it.each(Object.entries(ENTRIES))(
+    'require(%s) works from a plain CommonJS script',
+    (name, names) => {
+      const out = node([
+        '-e',
+        `const m = require(${JSON.stringify(name)}); console.log(JSON.stringify(Object.keys(m)))`,
+      ]);
+      expect(JSON.parse(out)).toEqual(expect.arrayContaining(names));
+    },
+  );
 
   it.each(Object.entries(ENTRIES))('import(%s) works from a plain ES module', (name, names) => {
-    const out = node(['--input-type=module', '-e', `const m = await import(${JSON.stringify(name)}); console.log(JSON.stringify(Object.keys(m)))`]);
+    const out = node([
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(name)}); console.log(JSON.stringify(Object.keys(m)))`,
+    ]);
     expect(JSON.parse(out)).toEqual(expect.arrayContaining(names));
   });
 
@@ -72,17 +91,22 @@ describe('packaging', () => {
     expect(JSON.parse(node(['--input-type=module', '-e', script]))).toEqual([true, true]);
   });
 
-  it.each(['core', 'express', 'koa'])('packages/%s ships ESM, CJS and types through its exports map', (dir) => {
-    const pkg = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
-    const dot = pkg.exports['.'];
-    expect(dot.import.types).toMatch(/\.d\.ts$/);
-    expect(dot.require.types).toMatch(/\.d\.cts$/);
-    expect(pkg.engines.node).toBe('>=20');
-    expect(pkg.peerDependencies['@opentelemetry/api']).toMatch(/^\^1\./);
-    expect(pkg.files).toEqual(['dist']);
-    const built = readdirSync(join(root, 'packages', dir, 'dist'));
-    expect(built).toEqual(expect.arrayContaining(['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']));
-  });
+  it.each(['core', 'express', 'koa'])(
+    'packages/%s ships ESM, CJS and types through its exports map',
+    (dir) => {
+      const pkg = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
+      const dot = pkg.exports['.'];
+      expect(dot.import.types).toMatch(/\.d\.ts$/);
+      expect(dot.require.types).toMatch(/\.d\.cts$/);
+      expect(pkg.engines.node).toBe('>=20');
+      expect(pkg.peerDependencies['@opentelemetry/api']).toMatch(/^\^1\./);
+      expect(pkg.files).toEqual(['dist']);
+      const built = readdirSync(join(root, 'packages', dir, 'dist'));
+      expect(built).toEqual(
+        expect.arrayContaining(['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']),
+      );
+    },
+  );
 });
 
 describe('invariants', () => {
@@ -92,7 +116,10 @@ describe('invariants', () => {
       for (const entry of readdirSync(dir, { withFileTypes: true })) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) walk(path);
-        else if (/\.[cm]?[jt]s$/.test(entry.name) && readFileSync(path, 'utf8').includes('enterWith')) {
+        else if (
+          /\.[cm]?[jt]s$/.test(entry.name) &&
+          readFileSync(path, 'utf8').includes('enterWith')
+        ) {
           offenders.push(path);
         }
       }

@@ -33,7 +33,9 @@ function createResources() {
     pool() {
       if (pool === undefined) {
         const pending = [];
-        const timer = setInterval(() => pending.splice(0).forEach((cb) => cb()), 3);
+        const timer = setInterval(() => {
+          for (const cb of pending.splice(0)) cb();
+        }, 3);
         pool = { query: (cb) => pending.push(cb), stop: () => clearInterval(timer) };
       }
       return pool;
@@ -54,11 +56,22 @@ function createService(context, log) {
       const started = process.hrtime.bigint();
       res.on('finish', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        log.write({ msg: 'response time', kind: 'finish', expected: req.headers['x-expect'], trace_id: context.traceId(), ms });
+        log.write({
+          msg: 'response time',
+          kind: 'finish',
+          expected: req.headers['x-expect'],
+          trace_id: context.traceId(),
+          ms,
+        });
       });
       const answer = (kind) =>
         context.wrap(() => {
-          log.write({ msg: `answered from ${kind}`, kind, expected: req.headers['x-expect'], trace_id: context.traceId() });
+          log.write({
+            msg: `answered from ${kind}`,
+            kind,
+            expected: req.headers['x-expect'],
+            trace_id: context.traceId(),
+          });
           res.end('ok\n');
         });
       if (n++ % 2 === 0) resources.pool().query(answer('pool'));
@@ -70,17 +83,29 @@ function createService(context, log) {
 
 const tracebridge = () => {
   const lifecycle = createRequestLifecycle({ traceResponse: true });
-  return { enter: (req, res, next) => lifecycle.handle(req, res, next), traceId: () => current()?.traceId, wrap: bind };
+  return {
+    enter: (req, res, next) => lifecycle.handle(req, res, next),
+    traceId: () => current()?.traceId,
+    wrap: bind,
+  };
 };
 
 const naive = () => {
   const als = new AsyncLocalStorage();
-  const traceIdOf = (req) => /^00-([0-9a-f]{32})-/.exec(req.headers.traceparent ?? '')?.[1] ?? randomBytes(16).toString('hex');
-  return { enter: (req, _res, next) => als.run({ traceId: traceIdOf(req) }, next), traceId: () => als.getStore()?.traceId, wrap: (fn) => fn };
+  const traceIdOf = (req) =>
+    /^00-([0-9a-f]{32})-/.exec(req.headers.traceparent ?? '')?.[1] ??
+    randomBytes(16).toString('hex');
+  return {
+    enter: (req, _res, next) => als.run({ traceId: traceIdOf(req) }, next),
+    traceId: () => als.getStore()?.traceId,
+    wrap: (fn) => fn,
+  };
 };
 
 function listen(server) {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve(server.address().port)),
+  );
 }
 
 async function drive(port, requests, concurrency) {
@@ -92,7 +117,15 @@ async function drive(port, requests, concurrency) {
       const traceId = randomBytes(16).toString('hex');
       await new Promise((resolve, reject) => {
         const req = http.get(
-          { host: '127.0.0.1', port, agent, headers: { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`, 'x-expect': traceId } },
+          {
+            host: '127.0.0.1',
+            port,
+            agent,
+            headers: {
+              traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01`,
+              'x-expect': traceId,
+            },
+          },
           (res) => res.resume().on('end', resolve),
         );
         req.on('error', reject);
@@ -106,7 +139,8 @@ async function drive(port, requests, concurrency) {
 function score(lines) {
   const byKind = {};
   for (const line of lines) {
-    const s = (byKind[line.kind] ??= { right: 0, missing: 0, wrong: 0 });
+    byKind[line.kind] ??= { right: 0, missing: 0, wrong: 0 };
+    const s = byKind[line.kind];
     if (line.trace_id === undefined) s.missing++;
     else if (line.trace_id === line.expected) s.right++;
     else s.wrong++;
@@ -116,7 +150,10 @@ function score(lines) {
 
 async function demo({ requests, concurrency, verbose }) {
   const results = {};
-  for (const [name, make] of [['naive ALS', naive], ['tracebridge', tracebridge]]) {
+  for (const [name, make] of [
+    ['naive ALS', naive],
+    ['tracebridge', tracebridge],
+  ]) {
     const log = createLog(name, verbose);
     const service = createService(make(), log);
     const port = await listen(service.server);
@@ -127,19 +164,33 @@ async function demo({ requests, concurrency, verbose }) {
     service.stop();
     results[name] = score(log.lines);
   }
-  console.log(`\n${requests} requests, ${concurrency} concurrent, keep-alive — trace ids in log lines (right / missing / wrong):\n`);
+  console.log(
+    `\n${requests} requests, ${concurrency} concurrent, keep-alive — trace ids in log lines (right / missing / wrong):\n`,
+  );
   const kinds = ['finish', 'pool', 'bus'];
-  console.log(`${'log line'.padEnd(28)}${Object.keys(results).map((n) => n.padEnd(22)).join('')}`);
+  console.log(
+    `${'log line'.padEnd(28)}${Object.keys(results)
+      .map((n) => n.padEnd(22))
+      .join('')}`,
+  );
   for (const kind of kinds) {
     const cells = Object.values(results).map((r) => {
       const s = r[kind] ?? { right: 0, missing: 0, wrong: 0 };
       return `${s.right} / ${s.missing} / ${s.wrong}`.padEnd(22);
     });
-    console.log(`${(kind === 'finish' ? "res.on('finish')" : `answered from ${kind}`).padEnd(28)}${cells.join('')}`);
+    console.log(
+      `${(kind === 'finish' ? "res.on('finish')" : `answered from ${kind}`).padEnd(28)}${cells.join('')}`,
+    );
   }
   const tb = Object.values(results.tracebridge);
-  const ok = tb.every((s) => s.missing === 0 && s.wrong === 0) && tb.reduce((a, s) => a + s.right, 0) === requests * 2;
-  console.log(ok ? '\ntracebridge: every line carries its own request\'s trace id.' : '\ntracebridge: FAILED — see the table.');
+  const ok =
+    tb.every((s) => s.missing === 0 && s.wrong === 0) &&
+    tb.reduce((a, s) => a + s.right, 0) === requests * 2;
+  console.log(
+    ok
+      ? "\ntracebridge: every line carries its own request's trace id."
+      : '\ntracebridge: FAILED — see the table.',
+  );
   return ok;
 }
 
@@ -156,7 +207,12 @@ const { values } = parseArgs({
 if (values.demo) {
   const requests = Number(values.requests);
   const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(requests) || requests < 1 || !Number.isInteger(concurrency) || concurrency < 1) {
+  if (
+    !Number.isInteger(requests) ||
+    requests < 1 ||
+    !Number.isInteger(concurrency) ||
+    concurrency < 1
+  ) {
     console.error('tracebridge demo: --requests and --concurrency take whole numbers above 0');
     process.exit(2);
   }
@@ -164,6 +220,8 @@ if (values.demo) {
 } else {
   const service = createService(tracebridge(), createLog('minimal', true));
   service.server.listen(Number(values.port), '127.0.0.1', () => {
-    console.log(`listening on http://127.0.0.1:${values.port} — try: curl -i http://127.0.0.1:${values.port}/`);
+    console.log(
+      `listening on http://127.0.0.1:${values.port} — try: curl -i http://127.0.0.1:${values.port}/`,
+    );
   });
 }

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   createRequestLifecycle,
-  run,
   type RequestLifecycleOptions,
+  run,
   type TraceContext,
 } from '@tracebridge/core';
 
@@ -26,7 +26,11 @@ type RequestWithContext = IncomingMessage & { traceContext?: TraceContext };
  */
 export function traceContext(options: TraceContextOptions = {}) {
   const lifecycle = createRequestLifecycle(options);
-  return function tracebridgeTraceContext(req: IncomingMessage, res: ServerResponse, next: Next): void {
+  return function tracebridgeTraceContext(
+    req: IncomingMessage,
+    res: ServerResponse,
+    next: Next,
+  ): void {
     const ctx = lifecycle.start(req, res);
     (req as RequestWithContext).traceContext = ctx;
     run(ctx, next);

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   createRequestLifecycle,
-  run,
   type RequestLifecycleOptions,
+  run,
   type TraceContext,
 } from '@tracebridge/core';
 
@@ -31,7 +31,10 @@ export interface KoaContextLike {
  */
 export function traceContext(options: TraceContextOptions = {}) {
   const lifecycle = createRequestLifecycle(options);
-  return function tracebridgeTraceContext(ctx: KoaContextLike, next: () => Promise<unknown>): Promise<unknown> {
+  return function tracebridgeTraceContext(
+    ctx: KoaContextLike,
+    next: () => Promise<unknown>,
+  ): Promise<unknown> {
     const context = lifecycle.start(ctx.req, ctx.res);
     ctx.state.traceContext = context;
     return run(context, next);

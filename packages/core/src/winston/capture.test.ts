@@ -1,0 +1,192 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import winston from 'winston';
+import { MemoryTransport, received } from '../../test-support/winston.js';
+import { newTraceContext, type TraceContext } from '../context.js';
+import { current, run } from '../current.js';
+import { bindLogger, captureOnWrite } from './capture.js';
+import { createLogger } from './create-logger.js';
+import { traceFormat } from './format.js';
+
+const BURST = 300;
+
+function tally(lines: Record<string, unknown>[], key = 'trace_id') {
+  const counts = { right: 0, missing: 0, wrong: 0 };
+  for (const line of lines) {
+    if (line[key] === undefined) counts.missing++;
+    else if (line[key] === line.expected) counts.right++;
+    else counts.wrong++;
+  }
+  return counts;
+}
+
+/** Writes one record from each of BURST contexts, in a burst, into a slow transport. */
+async function burst(
+  logger: winston.Logger,
+  transport: MemoryTransport,
+  enter: (ctx: TraceContext, fn: () => void) => void,
+) {
+  const contexts = Array.from({ length: BURST }, () => newTraceContext());
+  for (const ctx of contexts) enter(ctx, () => logger.info('work', { expected: ctx.traceId }));
+  await received(transport, BURST);
+  return transport.lines();
+}
+
+describe('Winston behind a slow transport (formats run when the stream drains)', () => {
+  it("a format that reads the store gets other requests' ids; tracebridge gets 0 wrong, 0 missing", async () => {
+    // The naive way: the format reads an ALS store when Winston runs it.
+    const als = new AsyncLocalStorage<{ traceId: string }>();
+    const naiveFormat = winston.format((info) => {
+      info.trace_id = als.getStore()?.traceId;
+      return info;
+    });
+    const naiveTransport = new MemoryTransport({ delayMs: 1 });
+    const naive = winston.createLogger({
+      format: winston.format.combine(naiveFormat(), winston.format.json()),
+      transports: [naiveTransport],
+    });
+    const naiveLines = await burst(naive, naiveTransport, (ctx, fn) =>
+      als.run({ traceId: ctx.traceId }, fn),
+    );
+
+    const transport = new MemoryTransport({ delayMs: 1 });
+    const logger = createLogger({ transports: [transport] });
+    const lines = await burst(logger, transport, (ctx, fn) => run(ctx, fn));
+
+    const naiveCounts = tally(naiveLines);
+    console.log(
+      `slow transport, ${BURST} contexts: naive format ${JSON.stringify(naiveCounts)}, tracebridge ${JSON.stringify(tally(lines))}`,
+    );
+    expect(naiveCounts.wrong + naiveCounts.missing).toBeGreaterThan(BURST / 2);
+    expect(tally(lines)).toEqual({ right: BURST, missing: 0, wrong: 0 });
+  });
+
+  it('the format alone (no captureOnWrite) is not enough — which is why capture exists', async () => {
+    const transport = new MemoryTransport({ delayMs: 1 });
+    const logger = winston.createLogger({
+      format: winston.format.combine(traceFormat(), winston.format.json()),
+      transports: [transport],
+    });
+    const counts = tally(await burst(logger, transport, (ctx, fn) => run(ctx, fn)));
+    expect(counts.wrong + counts.missing).toBeGreaterThan(0);
+  });
+
+  it('child loggers (made before and after captureOnWrite) capture too, and keep their meta', async () => {
+    const transport = new MemoryTransport({ delayMs: 1 });
+    const base = winston.createLogger({
+      format: winston.format.combine(traceFormat(), winston.format.json()),
+      transports: [transport],
+    });
+    const before = base.child({ component: 'before' });
+    captureOnWrite(base);
+    const after = base.child({ component: 'after' });
+    const grandchild = after.child({ sub: 'g' });
+    const loggers = [before, after, grandchild];
+    const contexts = Array.from({ length: BURST }, () => newTraceContext());
+    contexts.forEach((ctx, i) =>
+      run(ctx, () => loggers[i % 3]?.info('work', { expected: ctx.traceId })),
+    );
+    await received(transport, BURST);
+    const lines = transport.lines();
+    expect(tally(lines)).toEqual({ right: BURST, missing: 0, wrong: 0 });
+    expect(lines.filter((l) => l.component === 'before')).toHaveLength(BURST / 3);
+    expect(lines.filter((l) => l.sub === 'g' && l.component === 'after')).toHaveLength(BURST / 3);
+  });
+
+  it("captureOnWrite on a child alone still captures (the record survives Winston's copy)", async () => {
+    const transport = new MemoryTransport({ delayMs: 1 });
+    const base = winston.createLogger({
+      format: winston.format.combine(traceFormat(), winston.format.json()),
+      transports: [transport],
+    });
+    const child = captureOnWrite(base.child({ component: 'c' }));
+    const lines = await burst(child, transport, (ctx, fn) => run(ctx, fn));
+    expect(tally(lines)).toEqual({ right: BURST, missing: 0, wrong: 0 });
+  });
+
+  it('touches no Winston prototype; twice is harmless', () => {
+    const protoWrite = Object.getPrototypeOf(winston.createLogger()).write;
+    const logger = winston.createLogger();
+    captureOnWrite(logger);
+    const wrapped = logger.write;
+    captureOnWrite(logger);
+    expect(logger.write).toBe(wrapped);
+    expect(Object.getPrototypeOf(logger).write).toBe(protoWrite);
+    expect(Object.getPrototypeOf(winston.createLogger()).write).toBe(protoWrite);
+  });
+
+  it('refuses something that is not a logger', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
+    expect(() => captureOnWrite({} as any)).toThrow(
+      /@tracebridge\/core\/winston: captureOnWrite\(logger\) expects a Winston logger/,
+    );
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
+    expect(() => bindLogger(null as any)).toThrow(/bindLogger\(logger\)/);
+  });
+});
+
+describe('bindLogger (Pattern A)', () => {
+  it('fired from foreign contexts — a shared bus, another request, none — logs its own ids', async () => {
+    const transport = new MemoryTransport({ delayMs: 1 });
+    const logger = createLogger({ transports: [transport] });
+    const bus = new EventEmitter();
+    bus.setMaxListeners(0);
+    const contexts = Array.from({ length: BURST }, () => newTraceContext({ requestId: 'r' }));
+    for (const ctx of contexts) {
+      const log = run(ctx, () => bindLogger(logger));
+      bus.once('tick', () => log.info('late', { expected: ctx.traceId }));
+    }
+    const foreign = newTraceContext();
+    run(foreign, () => bus.emit('tick'));
+    await received(transport, BURST);
+    const lines = transport.lines();
+    expect(tally(lines)).toEqual({ right: BURST, missing: 0, wrong: 0 });
+    expect(lines.every((l) => l.request_id === 'r')).toBe(true);
+  });
+
+  it('an explicit context, children of it, and the context current inside the call unchanged', async () => {
+    const transport = new MemoryTransport();
+    const logger = createLogger({ transports: [transport] });
+    const ctx = newTraceContext();
+    const other = newTraceContext();
+    const log = bindLogger(logger, ctx).child({ component: 'x' });
+    run(other, () => {
+      log.info('one', { expected: ctx.traceId });
+      expect(current()).toBe(other);
+    });
+    await received(transport, 1);
+    expect(transport.lines()[0]).toMatchObject({ trace_id: ctx.traceId, component: 'x' });
+  });
+
+  it('bound outside any context writes no ids, even when called inside one', async () => {
+    const transport = new MemoryTransport();
+    const logger = createLogger({ transports: [transport] });
+    const log = bindLogger(logger);
+    run(newTraceContext(), () => log.info('x'));
+    await received(transport, 1);
+    expect(transport.lines()[0]?.trace_id).toBeUndefined();
+  });
+});
+
+describe('createLogger', () => {
+  it('takes Winston options, a trace preset and a custom format after traceFormat', async () => {
+    const transport = new MemoryTransport();
+    const logger = createLogger({
+      level: 'debug',
+      defaultMeta: { service: 's' },
+      trace: { preset: 'camel' },
+      format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+      transports: [transport],
+    });
+    const ctx = newTraceContext();
+    run(ctx, () => logger.debug('d'));
+    await received(transport, 1);
+    expect(transport.lines()[0]).toMatchObject({
+      level: 'debug',
+      service: 's',
+      traceId: ctx.traceId,
+      timestamp: expect.any(String),
+    });
+  });
+});

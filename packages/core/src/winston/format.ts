@@ -1,0 +1,193 @@
+import type { Logform } from 'winston';
+import type { TraceContext } from '../context.js';
+import { current } from '../current.js';
+import { CAPTURED_CONTEXT, capturedContext } from './capture.js';
+
+/** Field-name presets: OTel's names for non-OTLP logs, ECS, Datadog, camelCase. */
+export type TraceFormatPreset = 'otel' | 'ecs' | 'datadog' | 'camel';
+
+/** Options of {@link traceFormat}. */
+export interface TraceFormatOptions {
+  /** Field names and value forms. Default `'otel'`: `trace_id`, `span_id`, `trace_flags`. */
+  preset?: TraceFormatPreset;
+  /** Explicit flat keys instead of a preset (`false` leaves a field out). */
+  keys?: { traceId?: string; spanId?: string; traceFlags?: string | false };
+  /** Add the context's request id: `true` (the preset's key), a key, or `false`. Default `true`. */
+  requestId?: boolean | string;
+  /** Add the context's `fields` (never over a key the record has). Default `true`. */
+  fields?: boolean;
+}
+
+/** A Winston (logform) format: what `format.combine()` and `createLogger({ format })` take. */
+export type TraceFormat = Logform.Format;
+
+type Path = readonly string[];
+type Encode = (ctx: TraceContext) => string;
+
+interface Field {
+  path: Path;
+  encode: Encode;
+}
+
+const hexFlags = (ctx: TraceContext) => (ctx.traceFlags & 0xff).toString(16).padStart(2, '0');
+
+// Datadog correlates on the low 64 bits of the trace id, and on the span id, in decimal.
+const decimal = new WeakMap<TraceContext, [string, string]>();
+function datadogIds(ctx: TraceContext): [string, string] {
+  let ids = decimal.get(ctx);
+  if (ids === undefined) {
+    ids = [
+      BigInt(`0x${ctx.traceId.slice(16)}`).toString(10),
+      BigInt(`0x${ctx.spanId}`).toString(10),
+    ];
+    decimal.set(ctx, ids);
+  }
+  return ids;
+}
+
+const PRESETS: Record<TraceFormatPreset, { ids: Field[]; requestId: Path }> = {
+  otel: {
+    ids: [
+      { path: ['trace_id'], encode: (c) => c.traceId },
+      { path: ['span_id'], encode: (c) => c.spanId },
+      { path: ['trace_flags'], encode: hexFlags },
+    ],
+    requestId: ['request_id'],
+  },
+  camel: {
+    ids: [
+      { path: ['traceId'], encode: (c) => c.traceId },
+      { path: ['spanId'], encode: (c) => c.spanId },
+      { path: ['traceFlags'], encode: hexFlags },
+    ],
+    requestId: ['requestId'],
+  },
+  ecs: {
+    ids: [
+      { path: ['trace', 'id'], encode: (c) => c.traceId },
+      { path: ['span', 'id'], encode: (c) => c.spanId },
+    ],
+    requestId: ['http', 'request', 'id'],
+  },
+  datadog: {
+    ids: [
+      { path: ['dd', 'trace_id'], encode: (c) => datadogIds(c)[0] },
+      { path: ['dd', 'span_id'], encode: (c) => datadogIds(c)[1] },
+    ],
+    requestId: ['request_id'],
+  },
+};
+
+function fail(message: string): never {
+  throw new TypeError(`@tracebridge/core/winston: ${message}`);
+}
+
+function resolve(options: TraceFormatOptions) {
+  if (typeof options !== 'object' || options === null)
+    fail('traceFormat(options) expects an object');
+  const known = new Set(['preset', 'keys', 'requestId', 'fields']);
+  for (const key of Object.keys(options))
+    if (!known.has(key)) fail(`unknown traceFormat option "${key}"`);
+  if (options.preset !== undefined && options.keys !== undefined) {
+    fail('traceFormat: give either preset or keys, not both');
+  }
+  const presetName = options.preset ?? 'otel';
+  const preset = PRESETS[presetName];
+  if (preset === undefined)
+    fail(`unknown preset "${String(presetName)}" (otel, ecs, datadog, camel)`);
+  let ids = preset.ids;
+  if (options.keys !== undefined) {
+    const { traceId = 'trace_id', spanId = 'span_id', traceFlags = 'trace_flags' } = options.keys;
+    for (const [name, key] of Object.entries({ traceId, spanId, traceFlags })) {
+      if (key === false && name !== 'traceFlags') fail(`keys.${name} must be a non-empty string`);
+      if (key !== false && (typeof key !== 'string' || key === ''))
+        fail(`keys.${name} must be a non-empty string`);
+    }
+    ids = [
+      { path: [traceId], encode: (c) => c.traceId },
+      { path: [spanId], encode: (c) => c.spanId },
+      ...(traceFlags === false ? [] : [{ path: [traceFlags], encode: hexFlags }]),
+    ];
+  }
+  const { requestId = true, fields = true } = options;
+  if (typeof requestId !== 'boolean' && (typeof requestId !== 'string' || requestId === '')) {
+    fail('requestId must be a boolean or a non-empty key');
+  }
+  if (typeof fields !== 'boolean') fail('fields must be a boolean');
+  const requestIdPath: Path | undefined =
+    requestId === false ? undefined : requestId === true ? preset.requestId : [requestId];
+  return { ids, requestIdPath, fields };
+}
+
+function has(record: Record<PropertyKey, unknown>, path: Path): boolean {
+  let node: unknown = record;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return false;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node !== undefined;
+}
+
+/** Sets a (possibly nested) field without clobbering: copies objects on the way rather than
+ * changing one the caller may still hold, and leaves a non-object in the way alone. */
+function set(record: Record<PropertyKey, unknown>, path: Path, value: unknown): void {
+  const [head, ...rest] = path;
+  if (head === undefined) return;
+  if (rest.length === 0) {
+    if (record[head] === undefined) record[head] = value;
+    return;
+  }
+  const existing = record[head];
+  if (
+    existing !== undefined &&
+    (typeof existing !== 'object' || existing === null || Array.isArray(existing))
+  )
+    return;
+  const copy: Record<string, unknown> =
+    existing === undefined ? {} : { ...(existing as Record<string, unknown>) };
+  set(copy, rest, value);
+  record[head] = copy;
+}
+
+/**
+ * A Winston format that writes the trace ids onto each record — `trace_id`, `span_id`,
+ * `trace_flags` by default (lowercase hex, flags as two hex digits), or the ECS, Datadog or
+ * camelCase names — plus the context's request id and fields. It takes the ids from the
+ * context captured when the record was written ({@link captureOnWrite}, {@link bindLogger}),
+ * else from the current context; ids the caller put on the record are never overwritten.
+ * It never throws: a record it cannot handle passes through unchanged.
+ *
+ * @example
+ * const logger = createLogger({
+ *   format: format.combine(traceFormat({ preset: 'ecs' }), format.json()),
+ * });
+ */
+export function traceFormat(options: TraceFormatOptions = {}): TraceFormat {
+  const { ids, requestIdPath, fields } = resolve(options);
+  const traceIdPath = ids[0]?.path ?? [];
+  return {
+    options,
+    transform(record) {
+      if (typeof record !== 'object' || record === null) return record;
+      const info = record as unknown as Record<PropertyKey, unknown>;
+      try {
+        const captured = capturedContext(info);
+        if (captured !== undefined && Object.isExtensible(info)) delete info[CAPTURED_CONTEXT];
+        const ctx = captured === undefined ? current() : captured;
+        if (ctx === null || ctx === undefined || !Object.isExtensible(info)) return record;
+        if (!has(info, traceIdPath))
+          for (const field of ids) set(info, field.path, field.encode(ctx));
+        if (requestIdPath !== undefined && ctx.requestId !== undefined)
+          set(info, requestIdPath, ctx.requestId);
+        if (fields && ctx.fields !== undefined) {
+          for (const key of Object.keys(ctx.fields)) {
+            if (info[key] === undefined) info[key] = ctx.fields[key];
+          }
+        }
+      } catch {
+        // A log line is worth more than its ids: pass it on as it is.
+      }
+      return record;
+    },
+  };
+}

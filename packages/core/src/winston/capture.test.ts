@@ -84,9 +84,9 @@ describe('Winston behind a slow transport (formats run when the stream drains)',
     const grandchild = after.child({ sub: 'g' });
     const loggers = [before, after, grandchild];
     const contexts = Array.from({ length: BURST }, () => newTraceContext());
-    contexts.forEach((ctx, i) =>
-      run(ctx, () => loggers[i % 3]?.info('work', { expected: ctx.traceId })),
-    );
+    contexts.forEach((ctx, i) => {
+      run(ctx, () => loggers[i % 3]?.info('work', { expected: ctx.traceId }));
+    });
     await received(transport, BURST);
     const lines = transport.lines();
     expect(tally(lines)).toEqual({ right: BURST, missing: 0, wrong: 0 });

@@ -26,6 +26,7 @@ const ENTRIES: Record<string, string[]> = {
     'run',
     'traceHeaders',
   ],
+  '@tracebridge/core/winston': ['bindLogger', 'captureOnWrite', 'createLogger', 'traceFormat'],
   '@tracebridge/express': ['traceContext'],
   '@tracebridge/koa': ['traceContext'],
 };
@@ -49,6 +50,35 @@ describe('packaging', () => {
       `const m = await import(${JSON.stringify(name)}); console.log(JSON.stringify(Object.keys(m)))`,
     ]);
     expect(JSON.parse(out)).toEqual(expect.arrayContaining(names));
+  });
+
+  it('importing @tracebridge/core alone never loads winston (CJS and ESM)', () => {
+    const probe = `console.log(Object.keys(require('node:module')._cache).filter((k) => /[\\/]winston[\\/]/.test(k)).length)`;
+    expect(node(['-e', `require('@tracebridge/core'); ${probe}`]).trim()).toBe('0');
+    expect(node(['--input-type=module', '-e', `await import('@tracebridge/core'); const require = (await import('node:module')).createRequire(import.meta.url); ${probe}`]).trim()).toBe('0');
+    expect(node(['-e', `require('@tracebridge/core/winston'); ${probe}`]).trim()).not.toBe('0');
+  });
+
+  it('the winston entry shares the store with the main entry, in both builds', () => {
+    const script = `
+      const { createRequire } = await import('node:module');
+      const require = createRequire(process.cwd() + '/');
+      const results = [];
+      for (const load of [(m) => require(m), (m) => import(m)]) {
+        const core = await load('@tracebridge/core');
+        const { createLogger } = await load('@tracebridge/core/winston');
+        const Transport = require('winston-transport');
+        const seen = [];
+        const t = new Transport();
+        t.log = (info, cb) => { seen.push(info.trace_id); cb(); };
+        const logger = createLogger({ transports: [t] });
+        const ctx = core.newTraceContext();
+        core.run(ctx, () => logger.info('x'));
+        results.push(seen[0] === ctx.traceId);
+      }
+      console.log(JSON.stringify(results));
+    `;
+    expect(JSON.parse(node(['--input-type=module', '-e', script]))).toEqual([true, true]);
   });
 
   it('the ESM and CJS builds share one store: run in one, read in the other', () => {
@@ -96,6 +126,11 @@ describe('packaging', () => {
     (dir) => {
       const pkg = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
       const dot = pkg.exports['.'];
+    if (dir === 'core') {
+      expect(pkg.exports['./winston'].import.types).toBe('./dist/winston.d.ts');
+      expect(pkg.exports['./winston'].require.default).toBe('./dist/winston.cjs');
+      expect(pkg.peerDependenciesMeta.winston.optional).toBe(true);
+    }
       expect(dot.import.types).toMatch(/\.d\.ts$/);
       expect(dot.require.types).toMatch(/\.d\.cts$/);
       expect(pkg.engines.node).toBe('>=20');

@@ -34,24 +34,43 @@ const projects: TestProjectInlineConfiguration[] = [
   },
 ];
 
+const otel3Aliases = {
+  '@opentelemetry/api': join(otel3Modules, 'api'),
+  '@opentelemetry/context-async-hooks': join(otel3Modules, 'context-async-hooks'),
+  '@opentelemetry/core': join(otel3Modules, 'core'),
+  '@opentelemetry/instrumentation-winston': join(otel3Modules, 'instrumentation-winston'),
+  '@opentelemetry/sdk-logs': join(otel3Modules, 'sdk-logs'),
+  '@opentelemetry/sdk-trace-base': join(otel3Modules, 'sdk-trace'),
+};
+
 if (otel3) {
   // The same core suites against the OpenTelemetry JS 3.x line.
-  projects.push({
-    resolve: {
-      alias: {
-        '@opentelemetry/api': join(otel3Modules, 'api'),
-        '@opentelemetry/context-async-hooks': join(otel3Modules, 'context-async-hooks'),
-        '@opentelemetry/core': join(otel3Modules, 'core'),
-        '@opentelemetry/sdk-trace-base': join(otel3Modules, 'sdk-trace'),
+  projects.push(
+    {
+      resolve: { alias: otel3Aliases },
+      test: {
+        name: 'core (OTel SDK 3.x)',
+        root: 'packages/core',
+        include: ['src/**/*.test.ts'],
+        testTimeout: 30_000,
+        env: { TRACEBRIDGE_EXPECT_OTEL: '3' },
       },
     },
-    test: {
-      name: 'core (OTel SDK 3.x)',
-      root: 'packages/core',
-      include: ['src/**/*.test.ts'],
-      testTimeout: 30_000,
+    // The OpenTelemetry end-to-end suites again; the built packages in test/ are transformed
+    // by vitest (workspace links), so their @opentelemetry/api import takes the alias too.
+    {
+      resolve: { alias: otel3Aliases },
+      test: {
+        name: 'integration (OTel SDK 3.x)',
+        root: 'test',
+        include: ['**/*otel*.test.ts'],
+        env: { TRACEBRIDGE_EXPECT_OTEL: '3' },
+        exclude: ['**/node_modules/**', 'bench/**'],
+        testTimeout: 60_000,
+        hookTimeout: 30_000,
+      },
     },
-  });
+  );
 }
 
 export default defineConfig({

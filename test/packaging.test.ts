@@ -55,7 +55,13 @@ describe('packaging', () => {
   it('importing @tracebridge/core alone never loads winston (CJS and ESM)', () => {
     const probe = `console.log(Object.keys(require('node:module')._cache).filter((k) => /[\\/]winston[\\/]/.test(k)).length)`;
     expect(node(['-e', `require('@tracebridge/core'); ${probe}`]).trim()).toBe('0');
-    expect(node(['--input-type=module', '-e', `await import('@tracebridge/core'); const require = (await import('node:module')).createRequire(import.meta.url); ${probe}`]).trim()).toBe('0');
+    expect(
+      node([
+        '--input-type=module',
+        '-e',
+        `await import('@tracebridge/core'); const require = (await import('node:module')).createRequire(import.meta.url); ${probe}`,
+      ]).trim(),
+    ).toBe('0');
     expect(node(['-e', `require('@tracebridge/core/winston'); ${probe}`]).trim()).not.toBe('0');
   });
 
@@ -126,11 +132,11 @@ describe('packaging', () => {
     (dir) => {
       const pkg = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
       const dot = pkg.exports['.'];
-    if (dir === 'core') {
-      expect(pkg.exports['./winston'].import.types).toBe('./dist/winston.d.ts');
-      expect(pkg.exports['./winston'].require.default).toBe('./dist/winston.cjs');
-      expect(pkg.peerDependenciesMeta.winston.optional).toBe(true);
-    }
+      if (dir === 'core') {
+        expect(pkg.exports['./winston'].import.types).toBe('./dist/winston.d.ts');
+        expect(pkg.exports['./winston'].require.default).toBe('./dist/winston.cjs');
+        expect(pkg.peerDependenciesMeta.winston.optional).toBe(true);
+      }
       expect(dot.import.types).toMatch(/\.d\.ts$/);
       expect(dot.require.types).toMatch(/\.d\.cts$/);
       expect(pkg.engines.node).toBe('>=20');

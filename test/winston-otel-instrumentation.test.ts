@@ -27,8 +27,10 @@ afterAll(async () => {
 });
 
 describe('with @opentelemetry/instrumentation-winston enabled too', () => {
-  it('one consistent set of ids per record, the caller\'s fields intact', async () => {
-    const { bind, createRequestLifecycle, newTraceContext, run } = await import('@tracebridge/core');
+  it("one consistent set of ids per record, the caller's fields intact", async () => {
+    const { bind, createRequestLifecycle, newTraceContext, run } = await import(
+      '@tracebridge/core'
+    );
     const { bindLogger, createLogger } = await import('@tracebridge/core/winston');
     const { OpenTelemetryTransportV3 } = await import('@opentelemetry/winston-transport');
     const winstonLogger = (await import('winston')).default;
@@ -53,7 +55,11 @@ describe('with @opentelemetry/instrumentation-winston enabled too', () => {
         lifecycle.handle(req, res, () => {
           const expected = span.spanContext();
           const log = bindLogger(logger);
-          const meta = () => ({ seq: seq++, expected_span: expected.spanId, trace_flags_caller: 'kept' });
+          const meta = () => ({
+            seq: seq++,
+            expected_span: expected.spanId,
+            trace_flags_caller: 'kept',
+          });
           logger.info('handler', meta());
           pending.push(
             bind(() => {

@@ -1,6 +1,6 @@
 import { context, ROOT_CONTEXT, TraceFlags, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installOtel } from '../test-support/otel.js';
+import { installOtel, otelSdkMajor } from '../test-support/otel.js';
 import { bind } from './bind.js';
 import { createTraceContext, newTraceContext } from './context.js';
 import { current, run } from './current.js';
@@ -15,6 +15,10 @@ afterAll(async () => {
 });
 
 describe('OpenTelemetry mapping', () => {
+  it('runs against the OpenTelemetry SDK line this project asked for', () => {
+    expect(otelSdkMajor).toBe(Number(process.env.TRACEBRIDGE_EXPECT_OTEL ?? 2));
+  });
+
   it('fromSpanContext / toSpanContext round-trip, trace state included', () => {
     const ctx = createTraceContext({
       traceId: '4bf92f3577b34da6a3ce929d0e0e4736',

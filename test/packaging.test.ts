@@ -52,7 +52,7 @@ describe('packaging', () => {
     expect(JSON.parse(out)).toEqual(expect.arrayContaining(names));
   });
 
-  it('importing @tracebridge/core alone never loads winston (CJS and ESM)', () => {
+  it('importing @tracebridge/core (or its winston entry) never loads winston by itself', () => {
     const probe = `console.log(Object.keys(require('node:module')._cache).filter((k) => /[\\/]winston[\\/]/.test(k)).length)`;
     expect(node(['-e', `require('@tracebridge/core'); ${probe}`]).trim()).toBe('0');
     expect(
@@ -62,7 +62,18 @@ describe('packaging', () => {
         `await import('@tracebridge/core'); const require = (await import('node:module')).createRequire(import.meta.url); ${probe}`,
       ]).trim(),
     ).toBe('0');
-    expect(node(['-e', `require('@tracebridge/core/winston'); ${probe}`]).trim()).not.toBe('0');
+    // The winston entry loads winston only when createLogger() is called.
+    expect(node(['-e', `require('@tracebridge/core/winston'); ${probe}`]).trim()).toBe('0');
+    expect(
+      node(['-e', `require('@tracebridge/core/winston').createLogger(); ${probe}`]).trim(),
+    ).not.toBe('0');
+    expect(
+      node([
+        '--input-type=module',
+        '-e',
+        `const w = await import('@tracebridge/core/winston'); w.createLogger(); const require = (await import('node:module')).createRequire(import.meta.url); ${probe}`,
+      ]).trim(),
+    ).not.toBe('0');
   });
 
   it('the winston entry shares the store with the main entry, in both builds', () => {

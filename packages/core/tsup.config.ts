@@ -7,5 +7,7 @@ export default defineConfig({
   // One shared chunk for what both entries use, in both formats: no second copy of core
   // inside the winston entry.
   splitting: true,
+  // import.meta.url in the CJS build (createLogger loads winston lazily through it).
+  shims: true,
   external: ['winston', '@opentelemetry/api'],
 });

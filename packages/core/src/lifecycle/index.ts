@@ -6,7 +6,7 @@ import { createScope } from '../scope.js';
 import { formatTraceParent } from '../w3c/traceparent.js';
 import { contextFromRequest } from './context-from-request.js';
 import { type RequestLifecycleOptions, resolveOptions } from './options.js';
-import { notify, type RequestState, stateOf, track } from './state.js';
+import { notify, type RequestState, stateOf, toError, track } from './state.js';
 
 export type { RequestIdOptions, RequestLifecycleOptions } from './options.js';
 export type { RequestDone } from './state.js';
@@ -107,6 +107,22 @@ export function createRequestLifecycle(options: RequestLifecycleOptions = {}): R
  */
 export function requestContext(req: IncomingMessage): TraceContext | undefined {
   return stateOf(req)?.context;
+}
+
+/**
+ * Records the error a handler failed the request with, so the request's `onDone` (and its
+ * request log line) reports it. The first error recorded wins. No-op for a request no
+ * lifecycle started.
+ *
+ * @example
+ * app.use((err, req, res, next) => {
+ *   recordRequestError(req, err);
+ *   next(err);
+ * });
+ */
+export function recordRequestError(req: IncomingMessage, error: unknown): void {
+  const state = stateOf(req);
+  if (state !== undefined && state.failure === undefined) state.failure = toError(error);
 }
 
 function checkPair(req: IncomingMessage, res: ServerResponse): void {

@@ -12,7 +12,8 @@ export interface RequestDone {
   readonly statusCode: number;
   /** True when the response did not finish: the client went away, or the socket closed. */
   readonly aborted: boolean;
-  /** The error the response emitted, if that is what ended it. */
+  /** The error that failed the request: one the response emitted, or one a handler threw
+   * and an adapter recorded (see recordRequestError). */
   readonly error: Error | undefined;
   /** `process.hrtime.bigint()` when the request context started. */
   readonly startTime: bigint;
@@ -33,6 +34,7 @@ export interface RequestState {
   firstByteTime: bigint | undefined;
   readonly callbacks: DoneCallback[];
   result: RequestDone | undefined;
+  failure: Error | undefined;
   readonly onFinish: () => void;
   readonly onClose: () => void;
   readonly onError: (error: unknown) => void;
@@ -72,6 +74,7 @@ export function track(
     firstByteTime: undefined,
     callbacks: [],
     result: undefined,
+    failure: undefined,
     onFinish: () => complete(state, false, undefined, report),
     onClose: () => complete(state, !res.writableFinished, undefined, report),
     onError: (error) => complete(state, !res.writableFinished, toError(error), report),
@@ -140,7 +143,7 @@ function complete(
     res,
     statusCode: res.statusCode,
     aborted,
-    error,
+    error: error ?? state.failure,
     startTime: state.startTime,
     timeToFirstByteMs:
       state.firstByteTime === undefined ? undefined : toMs(state.firstByteTime - state.startTime),
@@ -164,6 +167,6 @@ function toMs(ns: bigint): number {
   return Number(ns) / 1e6;
 }
 
-function toError(value: unknown): Error {
+export function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }

@@ -1,14 +1,6 @@
 import type { TraceContext } from '../context.js';
 import { current, run } from '../current.js';
-import { otelContextFor } from '../otel.js';
-
-/** The symbol under which a record carries the context captured when it was written. */
-export const CAPTURED_CONTEXT = Symbol.for('@tracebridge/core.winston.context');
-/** The symbol @opentelemetry/winston-transport reads the record's OTel Context from. */
-export const OTEL_WINSTON_CONTEXT = Symbol.for('opentelemetry.js.contrib.winston.context');
-
-/** Marks "captured, and there was no context" — distinct from "never captured". */
-const NO_CONTEXT = Object.freeze({ none: true });
+import { stampRecord as stamp } from '../log-capture.js';
 
 const kWrapped = Symbol.for('@tracebridge/core.winston.captureOnWrite');
 
@@ -17,30 +9,6 @@ type Record_ = Record<PropertyKey, unknown>;
 /** The part of a Winston logger that capture relies on: every record goes through write. */
 export interface WritableLogger {
   write(info: unknown, ...rest: unknown[]): unknown;
-}
-
-/**
- * The context a record carries: `undefined` when it was never captured (read the current
- * context), `null` when it was captured outside any context (write no ids).
- */
-export function capturedContext(info: unknown): TraceContext | null | undefined {
-  if (typeof info !== 'object' || info === null) return undefined;
-  const value = (info as Record_)[CAPTURED_CONTEXT];
-  if (value === undefined) return undefined;
-  return value === NO_CONTEXT ? null : (value as TraceContext);
-}
-
-/** Marks the record with `ctx` (and the matching OTel Context); never throws. */
-function stamp(info: unknown, ctx: TraceContext | undefined, force: boolean): void {
-  if (typeof info !== 'object' || info === null || !Object.isExtensible(info)) return;
-  const record = info as Record_;
-  if (!force && record[CAPTURED_CONTEXT] !== undefined) return;
-  // Enumerable on purpose: Winston's child loggers copy records with Object.assign, which
-  // skips non-enumerable keys. traceFormat removes it once read.
-  record[CAPTURED_CONTEXT] = ctx ?? NO_CONTEXT;
-  if (ctx !== undefined && (force || record[OTEL_WINSTON_CONTEXT] === undefined)) {
-    record[OTEL_WINSTON_CONTEXT] = otelContextFor(ctx);
-  }
 }
 
 function checkLogger(logger: unknown, name: string): asserts logger is WritableLogger {

@@ -1,7 +1,7 @@
 import type { Logform } from 'winston';
 import type { TraceContext } from '../context.js';
 import { current } from '../current.js';
-import { CAPTURED_CONTEXT, capturedContext } from './capture.js';
+import { CAPTURED_CONTEXT, capturedContext } from '../log-capture.js';
 
 /** Field-name presets: OTel's names for non-OTLP logs, ECS, Datadog, camelCase. */
 export type TraceFormatPreset = 'otel' | 'ecs' | 'datadog' | 'camel';

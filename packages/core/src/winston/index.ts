@@ -1,11 +1,5 @@
-export {
-  bindLogger,
-  CAPTURED_CONTEXT,
-  capturedContext,
-  captureOnWrite,
-  OTEL_WINSTON_CONTEXT,
-  type WritableLogger,
-} from './capture.js';
+export { CAPTURED_CONTEXT, capturedContext, OTEL_WINSTON_CONTEXT } from '../log-capture.js';
+export { bindLogger, captureOnWrite, type WritableLogger } from './capture.js';
 export { type CreateLoggerOptions, createLogger } from './create-logger.js';
 export {
   type TraceFormat,

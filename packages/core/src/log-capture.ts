@@ -1,0 +1,39 @@
+import type { TraceContext } from './context.js';
+import { otelContextFor } from './otel.js';
+
+/** The symbol under which a log record carries the context captured when it was written. */
+export const CAPTURED_CONTEXT = Symbol.for('@tracebridge/core.winston.context');
+/** The symbol @opentelemetry/winston-transport reads a record's OTel Context from. */
+export const OTEL_WINSTON_CONTEXT = Symbol.for('opentelemetry.js.contrib.winston.context');
+
+/** Marks "captured, and there was no context" — distinct from "never captured". */
+const NO_CONTEXT = Object.freeze({ none: true });
+
+type Fields = Record<PropertyKey, unknown>;
+
+/**
+ * The context a record carries: `undefined` when it was never captured (read the current
+ * context), `null` when it was captured outside any context (write no ids).
+ */
+export function capturedContext(info: unknown): TraceContext | null | undefined {
+  if (typeof info !== 'object' || info === null) return undefined;
+  const value = (info as Fields)[CAPTURED_CONTEXT];
+  if (value === undefined) return undefined;
+  return value === NO_CONTEXT ? null : (value as TraceContext);
+}
+
+/**
+ * Marks a record (or the meta object a record is made from) with `ctx` and the matching
+ * OTel Context. With `force`, an existing mark is replaced. Never throws.
+ */
+export function stampRecord(info: unknown, ctx: TraceContext | undefined, force: boolean): void {
+  if (typeof info !== 'object' || info === null || !Object.isExtensible(info)) return;
+  const record = info as Fields;
+  if (!force && record[CAPTURED_CONTEXT] !== undefined) return;
+  // Enumerable on purpose: Winston copies meta and child records with Object.assign, which
+  // skips non-enumerable keys. traceFormat removes it once read.
+  record[CAPTURED_CONTEXT] = ctx ?? NO_CONTEXT;
+  if (ctx !== undefined && (force || record[OTEL_WINSTON_CONTEXT] === undefined)) {
+    record[OTEL_WINSTON_CONTEXT] = otelContextFor(ctx);
+  }
+}

@@ -15,10 +15,16 @@ export { bindEmitter, type EmitterLike } from './emitter.js';
 export { isValidSpanId, isValidTraceId, randomSpanId, randomTraceId } from './ids.js';
 export {
   createRequestLifecycle,
+  createRequestLog,
+  type LevelOption,
+  levelForStatus,
   type RequestDone,
   type RequestIdOptions,
   type RequestLifecycle,
   type RequestLifecycleOptions,
+  type RequestLogger,
+  type RequestLogOptions,
+  recordRequestError,
   requestContext,
 } from './lifecycle/index.js';
 export { fromSpanContext, toSpanContext } from './otel.js';

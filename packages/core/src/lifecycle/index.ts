@@ -9,6 +9,13 @@ import { type RequestLifecycleOptions, resolveOptions } from './options.js';
 import { notify, type RequestState, stateOf, toError, track } from './state.js';
 
 export type { RequestIdOptions, RequestLifecycleOptions } from './options.js';
+export {
+  createRequestLog,
+  type LevelOption,
+  levelForStatus,
+  type RequestLogger,
+  type RequestLogOptions,
+} from './request-log.js';
 export type { RequestDone } from './state.js';
 
 /** A configured request lifecycle: see {@link createRequestLifecycle}. */

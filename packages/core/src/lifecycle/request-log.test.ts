@@ -1,0 +1,240 @@
+import http from 'node:http';
+import net from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import winston from 'winston';
+import { listen, type TestServer } from '../../test-support/http.js';
+import { MemoryTransport, received } from '../../test-support/winston.js';
+import { createLogger } from '../winston/create-logger.js';
+import { createRequestLifecycle } from './index.js';
+import { createRequestLog, type RequestLogOptions } from './request-log.js';
+
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT = `00-${TRACE}-00f067aa0ba902b7-01`;
+
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+  vi.restoreAllMocks();
+});
+
+async function serve(
+  options: Partial<RequestLogOptions>,
+  handler: (req: http.IncomingMessage, res: http.ServerResponse) => void = (_q, res) =>
+    res.end('ok'),
+) {
+  const transport = new MemoryTransport();
+  const logger = createLogger({ transports: [transport] });
+  const lifecycle = createRequestLifecycle({
+    requestId: true,
+    onDone: createRequestLog({ logger, ...options }),
+  });
+  server = await listen((req, res) => lifecycle.handle(req, res, () => handler(req, res)));
+  return { transport, url: server.url, port: server.port };
+}
+
+function raw(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.end(request));
+    let text = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      text += chunk;
+    });
+    socket.on('close', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
+
+function get(url: string, headers: http.OutgoingHttpHeaders = {}) {
+  return new Promise<number>((resolve, reject) => {
+    http
+      .get(url, { headers, agent: false }, (res) =>
+        res.resume().on('end', () => resolve(res.statusCode ?? 0)),
+      )
+      .on('error', reject);
+  });
+}
+
+describe('the request line', () => {
+  it('has the semantic-convention fields, the request ids, and the default message', async () => {
+    const s = await serve({ route: () => '/items/:id' });
+    await get(`${s.url}/items/7?color=red`, {
+      traceparent: PARENT,
+      'user-agent': 'ua/1',
+      'x-request-id': 'rid-1',
+    });
+    await received(s.transport, 1);
+    const line = s.transport.lines()[0];
+    expect(line).toMatchObject({
+      level: 'info',
+      message: expect.stringMatching(/^GET \/items\/7 200 [\d.]+ms$/),
+      'http.request.method': 'GET',
+      'url.path': '/items/7',
+      'url.query': 'color=red',
+      'http.route': '/items/:id',
+      'http.response.status_code': 200,
+      'user_agent.original': 'ua/1',
+      'client.address': '127.0.0.1',
+      'network.protocol.version': '1.1',
+      aborted: false,
+      trace_id: TRACE,
+      request_id: 'rid-1',
+    });
+    expect(line?.duration_ms).toBeGreaterThan(0);
+    expect(line?.time_to_first_byte_ms).toBeGreaterThan(0);
+  });
+
+  it('level by status: 5xx error, 4xx warn, else info; a fixed level; silent; a function', async () => {
+    const s = await serve({}, (req, res) => {
+      res.statusCode = Number(req.url?.slice(1));
+      res.end();
+    });
+    for (const status of [200, 302, 404, 503]) await get(`${s.url}/${status}`);
+    await received(s.transport, 4);
+    expect(s.transport.lines().map((l) => [l['http.response.status_code'], l.level])).toEqual([
+      [200, 'info'],
+      [302, 'info'],
+      [404, 'warn'],
+      [503, 'error'],
+    ]);
+    await server?.close();
+    const fixed = await serve({ level: 'debug' });
+    const silent = await serve({ level: 'silent' });
+    const fn = await serve({ level: (d) => (d.statusCode === 200 ? 'verbose' : 'error') });
+    for (const t of [fixed, silent, fn]) await get(t.url);
+    await received(fixed.transport, 0);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(fixed.transport.records).toHaveLength(0); // the logger's level is info: debug is filtered by winston
+    expect(silent.transport.records).toHaveLength(0);
+  });
+
+  it('skip, a message template, a message function, extra fields that never replace the standard ones', async () => {
+    const s = await serve({
+      skip: (req) => req.url === '/health',
+      message: '{method} {route} -> {status}',
+      route: () => '/r',
+      fields: () => ({ team: 'a', 'url.path': 'overridden?' }),
+    });
+    await get(`${s.url}/health`);
+    await get(`${s.url}/x`);
+    await received(s.transport, 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.transport.lines()).toHaveLength(1);
+    expect(s.transport.lines()[0]).toMatchObject({
+      message: 'GET /r -> 200',
+      team: 'a',
+      'url.path': '/x',
+    });
+  });
+
+  it('headers: only those listed; authorization and cookies redacted even then; query secrets redacted', async () => {
+    const s = await serve(
+      {
+        requestHeaders: ['x-forwarded-for', 'authorization', 'cookie'],
+        responseHeaders: ['content-type', 'set-cookie'],
+      },
+      (_q, res) => {
+        res.setHeader('content-type', 'text/plain');
+        res.setHeader('set-cookie', ['a=1', 'b=2']);
+        res.end('ok');
+      },
+    );
+    await get(`${s.url}/?token=abc&page=2&Password=x`, {
+      authorization: 'Bearer secret',
+      cookie: 'sid=1',
+      'x-forwarded-for': '10.0.0.1',
+    });
+    await received(s.transport, 1);
+    const line = s.transport.lines()[0];
+    expect(line).toMatchObject({
+      'http.request.header.x-forwarded-for': ['10.0.0.1'],
+      'http.request.header.authorization': ['[REDACTED]'],
+      'http.request.header.cookie': ['[REDACTED]'],
+      'http.response.header.content-type': ['text/plain'],
+      'http.response.header.set-cookie': ['[REDACTED]', '[REDACTED]'],
+      'url.query': 'token=REDACTED&page=2&Password=REDACTED',
+    });
+    expect(JSON.stringify(line)).not.toMatch(/secret|sid=1/);
+  });
+
+  it('no header is logged by default, and query logging can be turned off', async () => {
+    const s = await serve({ query: false });
+    await get(`${s.url}/p?x=1`, { authorization: 'Bearer secret', cookie: 'sid=1' });
+    await received(s.transport, 1);
+    expect(JSON.stringify(s.transport.lines()[0])).not.toMatch(/secret|sid=1|x=1|header/);
+  });
+
+  it('odd methods and huge URLs are normalised and clipped', async () => {
+    const s = await serve({});
+    await raw(s.port, `PURGE /${'a'.repeat(5000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    await received(s.transport, 1);
+    const line = s.transport.lines()[0];
+    expect(line).toMatchObject({
+      'http.request.method': '_OTHER',
+      'http.request.method_original': 'PURGE',
+    });
+    expect(String(line?.['url.path']).length).toBeLessThanOrEqual(2049);
+  });
+
+  it('a pino-style logger (level methods, no log()) gets the ids as fields', async () => {
+    const seen: [unknown, unknown][] = [];
+    const pino = {
+      info: (obj: unknown, msg: unknown) => seen.push([obj, msg]),
+      warn: () => undefined,
+      error: () => undefined,
+    };
+    const lifecycle = createRequestLifecycle({ onDone: createRequestLog({ logger: pino }) });
+    server = await listen((req, res) => lifecycle.handle(req, res, () => res.end()));
+    await get(server.url, { traceparent: PARENT });
+    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    expect(seen[0]?.[0]).toMatchObject({
+      trace_id: TRACE,
+      trace_flags: '01',
+      'http.response.status_code': 200,
+    });
+    expect(seen[0]?.[1]).toMatch(/^GET \/ 200/);
+  });
+
+  it('a logger that throws never breaks the response; the service keeps serving', async () => {
+    vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const broken = {
+      log: () => {
+        throw new Error('transport down');
+      },
+    };
+    const lifecycle = createRequestLifecycle({ onDone: createRequestLog({ logger: broken }) });
+    server = await listen((req, res) => lifecycle.handle(req, res, () => res.end('ok')));
+    for (let i = 0; i < 5; i++) expect(await get(server.url)).toBe(200);
+  });
+
+  it('a winston logger whose transport throws: responses unaffected', async () => {
+    const bad = new MemoryTransport();
+    bad.log = () => {
+      throw new Error('transport down');
+    };
+    const logger = winston.createLogger({ transports: [bad] });
+    logger.on('error', () => undefined);
+    vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const lifecycle = createRequestLifecycle({ onDone: createRequestLog({ logger }) });
+    server = await listen((req, res) => lifecycle.handle(req, res, () => res.end('ok')));
+    for (let i = 0; i < 5; i++) expect(await get(server.url)).toBe(200);
+  });
+});
+
+describe('request log options are checked once', () => {
+  const logger = { log: () => undefined };
+  it.each([
+    [{}, /needs a logger/],
+    [{ logger: {} }, /log\(level, message, meta\)/],
+    [{ logger, nope: 1 }, /unknown request log option "nope"/],
+    [{ logger, message: '{nope}' }, /unknown placeholder \{nope\}/],
+    [{ logger, level: 3 }, /level must be/],
+    [{ logger, skip: 'x' }, /skip must be a function/],
+    [{ logger, requestHeaders: 'authorization' }, /requestHeaders must be an array/],
+    [{ logger, query: 'yes' }, /query must be a boolean/],
+  ])('refuses %j with a TypeError', (options, message) => {
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
+    expect(() => createRequestLog(options as any)).toThrow(message);
+  });
+});

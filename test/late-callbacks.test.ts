@@ -4,6 +4,7 @@
  * tracebridge and, in the same test, for the plain ALS middleware users write by hand.
  */
 import { describe, expect, it } from 'vitest';
+import { LATE_CASES } from './support/cases.js';
 import {
   abortedPipelines,
   abortedRequests,
@@ -18,18 +19,6 @@ import {
   startServer,
   tracebridgeVariant,
 } from './support/servers.js';
-
-const LATE_CASES = [
-  'req data',
-  'req end',
-  'own timer',
-  'res finish (added late)',
-  'res close',
-  'pool callback',
-  'bus listener',
-  'startup-timer queue',
-  'body stream end',
-];
 
 async function runBoth(label: string, drive: (port: number) => Promise<unknown>) {
   const results = [];

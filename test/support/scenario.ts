@@ -71,46 +71,51 @@ class Pool {
   }
 }
 
+/** What the late work does with a log line, and with a callback handed to a shared resource. */
+export interface LateWorkHooks {
+  /** One user log line (or probe) from a late callback of `req`. */
+  log(name: string, req: IncomingMessage): void;
+  /** What the service does to a callback handed to a shared resource (bind, or nothing). */
+  wrap<F extends (...args: never[]) => unknown>(fn: F): F;
+}
+
 /**
- * The late-callback scenario: each request waits a random while, registers listeners on
- * `res` and `req` (as a later middleware would), logs from a callback of a shared resource,
- * and ends its response from one of: its own timer, a lazily created pool, a process-wide
- * bus, a startup timer queue, or a body stream fed by that queue.
+ * The late-callback work a request does, shared by the node:http, Express and Koa suites:
+ * it waits a random while, registers listeners on `res` and `req` (as a later middleware
+ * would), logs from a callback of a shared resource, and ends its response from one of: its
+ * own timer, a lazily created pool, a process-wide bus, a startup timer queue, or a body
+ * stream fed by that queue.
  */
-export function createScenario(variant: Variant) {
-  const probes = new Probes();
+export function createLateWork(hooks: LateWorkHooks) {
   const bus = new Bus();
   const queue = new Queue();
   let pool: Pool | undefined;
   let seq = 0;
 
-  function handler(req: IncomingMessage, res: ServerResponse): void {
-    variant.enter(req, res, () => {
-      const expected = expectedTraceId(req);
-      const probe = (name: string) => probes.record(name, expected, variant.traceId());
-      const mode: EndMode = END_MODES[seq++ % END_MODES.length] ?? 'timeout';
-      let chunks = 0;
-      // Registered early so a client abort is observed before the body has arrived.
-      res.on('close', () => probe(res.writableFinished ? 'res close' : 'res close (aborted)'));
-      req.on('data', () => {
-        chunks++;
-        probe('req data');
-      });
-      req.on('end', () => probe('req end'));
-      // The rest starts from the request's own timer, not from the body's 'end': under plain
-      // ALS 'end' has no store at all, which would hide every later case behind it.
-      setTimeout(() => {
-        probe('own timer');
-        res.on('finish', () => probe('res finish (added late)'));
-        endResponse(mode, res, probe, chunks);
-      }, Math.random() * 10);
+  function start(req: IncomingMessage, res: ServerResponse): void {
+    const log = (name: string) => hooks.log(name, req);
+    const mode: EndMode = END_MODES[seq++ % END_MODES.length] ?? 'timeout';
+    let chunks = 0;
+    // Registered early so a client abort is observed before the body has arrived.
+    res.on('close', () => log(res.writableFinished ? 'res close' : 'res close (aborted)'));
+    req.on('data', () => {
+      chunks++;
+      log('req data');
     });
+    req.on('end', () => log('req end'));
+    // The rest starts from the request's own timer, not from the body's 'end': under plain
+    // ALS 'end' has no store at all, which would hide every later case behind it.
+    setTimeout(() => {
+      log('own timer');
+      res.on('finish', () => log('res finish (added late)'));
+      endResponse(mode, res, log, chunks);
+    }, Math.random() * 10);
   }
 
   function endResponse(
     mode: EndMode,
     res: ServerResponse,
-    probe: (name: string) => void,
+    log: (name: string) => void,
     chunks: number,
   ) {
     const body = `ok ${mode} ${chunks}`;
@@ -121,8 +126,8 @@ export function createScenario(variant: Variant) {
       case 'pool':
         pool ??= new Pool();
         pool.query(
-          variant.wrap(() => {
-            probe('pool callback');
+          hooks.wrap(() => {
+            log('pool callback');
             res.end(body);
           }),
         );
@@ -130,8 +135,8 @@ export function createScenario(variant: Variant) {
       case 'bus':
         bus.once(
           'tick',
-          variant.wrap(() => {
-            probe('bus listener');
+          hooks.wrap(() => {
+            log('bus listener');
             res.end(body);
           }),
         );
@@ -139,18 +144,18 @@ export function createScenario(variant: Variant) {
       case 'queue':
         queue.push(
           Math.random() * 5,
-          variant.wrap(() => {
-            probe('startup-timer queue');
+          hooks.wrap(() => {
+            log('startup-timer queue');
             res.end(body);
           }),
         );
         return;
       case 'stream': {
         const stream = new Readable({ read() {} });
-        stream.on('end', () => probe('body stream end'));
+        stream.on('end', () => log('body stream end'));
         stream.pipe(res);
         let left = 3;
-        const push = variant.wrap(() => {
+        const push = hooks.wrap(() => {
           stream.push(`${body} chunk ${left}\n`);
           if (--left > 0) queue.push(Math.random() * 3, push);
           else stream.push(null);
@@ -162,12 +167,27 @@ export function createScenario(variant: Variant) {
   }
 
   return {
-    probes,
-    handler,
+    start,
     stop() {
       bus.stop();
       queue.stop();
       pool?.stop();
     },
+  };
+}
+
+/** The node:http suite: the late work behind a Variant, read back through probes. */
+export function createScenario(variant: Variant) {
+  const probes = new Probes();
+  const work = createLateWork({
+    log: (name, req) => probes.record(name, expectedTraceId(req), variant.traceId()),
+    wrap: (fn) => variant.wrap(fn),
+  });
+  return {
+    probes,
+    handler(req: IncomingMessage, res: ServerResponse): void {
+      variant.enter(req, res, () => work.start(req, res));
+    },
+    stop: () => work.stop(),
   };
 }

@@ -14,8 +14,11 @@ export { capture, current, run } from './current.js';
 export { bindEmitter, type EmitterLike } from './emitter.js';
 export { isValidSpanId, isValidTraceId, randomSpanId, randomTraceId } from './ids.js';
 export {
+  createErrorLog,
   createRequestLifecycle,
   createRequestLog,
+  type ErrorLogExtra,
+  type ErrorLogOptions,
   type LevelOption,
   levelForStatus,
   type RequestDone,

@@ -5,34 +5,61 @@ import {
   run,
   type TraceContext,
 } from '@tracebridge/core';
+import { bindLogger, type ChildLogger, type WritableLogger } from '@tracebridge/core/winston';
 
-/** Options of {@link traceContext}: those of core's request lifecycle. */
-export type TraceContextOptions = Omit<RequestLifecycleOptions, 'onDone'>;
+/** Options of {@link traceContext}: core's request lifecycle, and a logger for `req.log`. */
+export interface TraceContextOptions extends Omit<RequestLifecycleOptions, 'onDone'> {
+  /** Gives each request `req.log`: a child of this logger bound to the request (Pattern A). */
+  logger?: WritableLogger | ChildLogger;
+}
 
 type Next = (error?: unknown) => void;
-type RequestWithContext = IncomingMessage & { traceContext?: TraceContext };
+type RequestWithContext = IncomingMessage & { traceContext?: TraceContext; log?: unknown };
+
+export function checkLogger(logger: unknown): void {
+  if (
+    logger !== undefined &&
+    (typeof logger !== 'object' ||
+      logger === null ||
+      (typeof (logger as { write?: unknown }).write !== 'function' &&
+        typeof (logger as { child?: unknown }).child !== 'function'))
+  ) {
+    throw new TypeError(
+      '@tracebridge/express: logger must be a Winston logger (write) or a pino-style logger (child)',
+    );
+  }
+}
 
 /**
  * Express middleware: runs the rest of the chain in the request's trace context (active
  * OTel server span → incoming `traceparent` → new ids), binds `req` and `res` so listeners
- * added later by any middleware log this request's ids, and sets `req.traceContext`.
+ * added later by any middleware log this request's ids, sets `req.traceContext`, and —
+ * given a `logger` — `req.log`, a logger bound to the request, right in any callback.
  *
  * @example
  * import express from 'express';
  * import { traceContext } from '@tracebridge/express';
  *
  * const app = express();
- * app.use(traceContext({ traceResponse: true }));
+ * app.use(traceContext({ logger, traceResponse: true }));
+ * app.get('/', (req, res) => {
+ *   req.log.info('hello'); // carries this request's trace id
+ *   res.send('ok');
+ * });
  */
 export function traceContext(options: TraceContextOptions = {}) {
-  const lifecycle = createRequestLifecycle(options);
+  const { logger, ...lifecycleOptions } = options;
+  checkLogger(logger);
+  const lifecycle = createRequestLifecycle(lifecycleOptions);
   return function tracebridgeTraceContext(
     req: IncomingMessage,
     res: ServerResponse,
     next: Next,
   ): void {
     const ctx = lifecycle.start(req, res);
-    (req as RequestWithContext).traceContext = ctx;
+    const request = req as RequestWithContext;
+    request.traceContext = ctx;
+    if (logger !== undefined) request.log = bindLogger(logger, ctx);
     run(ctx, next);
   };
 }

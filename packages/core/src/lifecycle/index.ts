@@ -6,8 +6,9 @@ import { createScope } from '../scope.js';
 import { formatTraceParent } from '../w3c/traceparent.js';
 import { contextFromRequest } from './context-from-request.js';
 import { type RequestLifecycleOptions, resolveOptions } from './options.js';
-import { notify, type RequestState, stateOf, toError, track } from './state.js';
+import { notify, type RequestState, stateOf, track } from './state.js';
 
+export { createErrorLog, type ErrorLogExtra, type ErrorLogOptions } from './error-log.js';
 export type { RequestIdOptions, RequestLifecycleOptions } from './options.js';
 export {
   createRequestLog,
@@ -17,6 +18,7 @@ export {
   type RequestLogOptions,
 } from './request-log.js';
 export type { RequestDone } from './state.js';
+export { recordRequestError, requestContext } from './state.js';
 
 /** A configured request lifecycle: see {@link createRequestLifecycle}. */
 export interface RequestLifecycle {
@@ -104,32 +106,6 @@ export function createRequestLifecycle(options: RequestLifecycleOptions = {}): R
       return run(start(req, res), fn);
     },
   };
-}
-
-/**
- * The context a request lifecycle started for `req`, or `undefined` when none did.
- *
- * @example
- * app.get('/', (req, res) => res.json({ traceId: requestContext(req)?.traceId }));
- */
-export function requestContext(req: IncomingMessage): TraceContext | undefined {
-  return stateOf(req)?.context;
-}
-
-/**
- * Records the error a handler failed the request with, so the request's `onDone` (and its
- * request log line) reports it. The first error recorded wins. No-op for a request no
- * lifecycle started.
- *
- * @example
- * app.use((err, req, res, next) => {
- *   recordRequestError(req, err);
- *   next(err);
- * });
- */
-export function recordRequestError(req: IncomingMessage, error: unknown): void {
-  const state = stateOf(req);
-  if (state !== undefined && state.failure === undefined) state.failure = toError(error);
 }
 
 function checkPair(req: IncomingMessage, res: ServerResponse): void {

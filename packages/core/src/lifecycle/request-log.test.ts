@@ -167,7 +167,10 @@ describe('the request line', () => {
 
   it('odd methods and huge URLs are normalised and clipped', async () => {
     const s = await serve({});
-    await raw(s.port, `PURGE /${'a'.repeat(5000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    await raw(
+      s.port,
+      `PURGE /${'a'.repeat(5000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
     await received(s.transport, 1);
     const line = s.transport.lines()[0];
     expect(line).toMatchObject({

@@ -1,12 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { stampRecord } from '../log-capture.js';
+import { type LogWriter, writerFor } from './log-writer.js';
 import type { RequestDone } from './state.js';
 
-/** A logger the request line can be written to: Winston-style `log(level, message, meta)`,
- * or pino-style `logger[level](meta, message)`. */
-export type RequestLogger =
-  | { log(level: string, message: string, meta: Record<PropertyKey, unknown>): unknown }
-  | Record<string, unknown>;
+export type { RequestLogger } from './log-writer.js';
+
+import type { RequestLogger } from './log-writer.js';
 
 /** What decides a request line's level. */
 export type LevelOption = string | ((done: RequestDone) => string);
@@ -136,7 +134,10 @@ export function createRequestLog(options: RequestLogOptions): (done: RequestDone
   const { logger } = options;
   if (typeof logger !== 'object' || logger === null)
     fail('a request log needs a logger (winston, pino or alike)');
-  const write = writerFor(logger, typeof options.level === 'string' ? options.level : 'info');
+  const write: LogWriter = writerFor(
+    logger,
+    typeof options.level === 'string' ? options.level : 'info',
+  );
   const level = options.level ?? levelForStatus;
   if (typeof level !== 'string' && typeof level !== 'function')
     fail('level must be a level name or a function');
@@ -207,35 +208,7 @@ export function createRequestLog(options: RequestLogOptions): (done: RequestDone
         res.getHeader(name),
         redactHeaders.has(name),
       );
-    const ctx = done.context;
-    if (traceFields) {
-      record.trace_id = ctx.traceId;
-      record.span_id = ctx.spanId;
-      record.trace_flags = (ctx.traceFlags & 0xff).toString(16).padStart(2, '0');
-      if (ctx.requestId !== undefined) record.request_id = ctx.requestId;
-    }
-    stampRecord(record, ctx, true);
-    write(lineLevel, message(done, method, path, route), record);
-  };
-}
-
-function writerFor(logger: RequestLogger, probeLevel: string) {
-  const log = (logger as { log?: unknown }).log;
-  if (typeof log === 'function') {
-    return (level: string, message: string, meta: Record<PropertyKey, unknown>) => {
-      log.call(logger, level, message, meta);
-    };
-  }
-  if (
-    typeof (logger as Record<string, unknown>)[probeLevel] !== 'function' &&
-    typeof (logger as Record<string, unknown>).info !== 'function'
-  ) {
-    fail('the logger needs log(level, message, meta) (winston) or level methods (pino)');
-  }
-  return (level: string, message: string, meta: Record<PropertyKey, unknown>) => {
-    const method = (logger as Record<string, unknown>)[level];
-    const fn = typeof method === 'function' ? method : (logger as Record<string, unknown>).info;
-    if (typeof fn === 'function') fn.call(logger, meta, message);
+    write(lineLevel, message(done, method, path, route), record, done.context, traceFields);
   };
 }
 

@@ -170,3 +170,29 @@ function toMs(ns: bigint): number {
 export function toError(value: unknown): Error {
   return value instanceof Error ? value : new Error(String(value));
 }
+
+/**
+ * The context a request lifecycle started for `req`, or `undefined` when none did.
+ *
+ * @example
+ * app.get('/', (req, res) => res.json({ traceId: requestContext(req)?.traceId }));
+ */
+export function requestContext(req: IncomingMessage): TraceContext | undefined {
+  return stateOf(req)?.context;
+}
+
+/**
+ * Records the error a handler failed the request with, so the request's `onDone` (and its
+ * request log line) reports it. The first error recorded wins. No-op for a request no
+ * lifecycle started.
+ *
+ * @example
+ * app.use((err, req, res, next) => {
+ *   recordRequestError(req, err);
+ *   next(err);
+ * });
+ */
+export function recordRequestError(req: IncomingMessage, error: unknown): void {
+  const state = stateOf(req);
+  if (state !== undefined && state.failure === undefined) state.failure = toError(error);
+}

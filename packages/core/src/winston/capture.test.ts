@@ -169,6 +169,37 @@ describe('bindLogger (Pattern A)', () => {
   });
 });
 
+describe('a transport that throws', () => {
+  it("never throws into the code that logged; the error reaches the logger's error listeners", () => {
+    const errors: unknown[] = [];
+    const brokenLogger = () => {
+      const bad = new MemoryTransport();
+      bad.log = () => {
+        throw new Error('transport down');
+      };
+      const logger = createLogger({ transports: [bad] });
+      logger.on('error', (e) => errors.push(e));
+      return logger;
+    };
+    const ctx = newTraceContext();
+    expect(() => run(ctx, () => brokenLogger().info('x'))).not.toThrow();
+    expect(() => bindLogger(brokenLogger(), ctx).info('y')).not.toThrow();
+    expect(errors.map((e) => (e as Error).message)).toEqual(['transport down', 'transport down']);
+  });
+});
+
+describe('bindLogger with a pino-style logger', () => {
+  it('makes a child with the ids as bindings', () => {
+    const seen: unknown[] = [];
+    const pino = { child: (bindings: Record<string, unknown>) => (seen.push(bindings), pino) };
+    const ctx = newTraceContext({ requestId: 'r1' });
+    expect(bindLogger(pino, ctx)).toBe(pino);
+    expect(seen).toEqual([
+      { trace_id: ctx.traceId, span_id: ctx.spanId, trace_flags: '03', request_id: 'r1' },
+    ]);
+  });
+});
+
 describe('createLogger', () => {
   it('takes Winston options, a trace preset and a custom format after traceFormat', async () => {
     const transport = new MemoryTransport();

@@ -6,6 +6,34 @@ const kWrapped = Symbol.for('@tracebridge/core.winston.captureOnWrite');
 
 type Record_ = Record<PropertyKey, unknown>;
 
+let warned = false;
+
+/**
+ * A transport that throws inside `write` must not throw into the code that logged (a
+ * request handler, a late callback): the error goes to the logger's 'error' listeners, or
+ * — with none — to one process warning.
+ */
+function guardedWrite(logger: unknown, write: () => unknown): unknown {
+  try {
+    return write();
+  } catch (error) {
+    const emitter = logger as {
+      listenerCount?(e: string): number;
+      emit?(e: string, err: unknown): boolean;
+    };
+    if (typeof emitter.listenerCount === 'function' && emitter.listenerCount('error') > 0) {
+      emitter.emit?.('error', error);
+    } else if (!warned) {
+      warned = true;
+      process.emitWarning(
+        `@tracebridge/core/winston: a log write threw (${error instanceof Error ? error.message : String(error)}); the caller went on. Listen to the logger's 'error' event to see every such failure.`,
+        { code: 'TRACEBRIDGE_LOG_WRITE_FAILED' },
+      );
+    }
+    return false;
+  }
+}
+
 /** The part of a Winston logger that capture relies on: every record goes through write. */
 export interface WritableLogger {
   write(info: unknown, ...rest: unknown[]): unknown;
@@ -18,7 +46,7 @@ function checkLogger(logger: unknown, name: string): asserts logger is WritableL
     typeof (logger as { write?: unknown }).write !== 'function'
   ) {
     throw new TypeError(
-      `@tracebridge/core/winston: ${name}(logger) expects a Winston logger (an object with write()); create one with winston.createLogger()`,
+      `@tracebridge/core/winston: ${name}(logger) expects a Winston logger (an object with write())${name === 'bindLogger' ? ' or a pino-style logger (child())' : ''}; create one with createLogger()`,
     );
   }
 }
@@ -29,7 +57,9 @@ function checkLogger(logger: unknown, name: string): asserts logger is WritableL
  * `logger.info()` is called — so formats that Winston runs later, after a slow transport
  * drained, still see this call's ids. Also stamps the OTel Context that
  * `@opentelemetry/winston-transport` reads. Wraps `write` on this instance only: no Winston
- * prototype or global is touched. Calling it twice is harmless. Use the logger it returns:
+ * prototype or global is touched. Calling it twice is harmless. A transport that throws
+ * inside `write` no longer throws into the caller: the error goes to the logger's 'error'
+ * listeners (or one process warning). Use the logger it returns:
  * for a Winston child (whose `write` cannot be replaced) that is a wrapper around it.
  *
  * @example
@@ -48,7 +78,7 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
     // Looked up per call, so a write patched on the prototype later (OTel's
     // instrumentation-winston) still runs.
     const next = own ?? proto?.write;
-    return next?.call(this, info, ...rest);
+    return guardedWrite(logger, () => next?.call(this, info, ...rest));
   };
   const descriptor = Object.getOwnPropertyDescriptor(logger, 'write');
   if (descriptor === undefined || descriptor.configurable === true) {
@@ -64,17 +94,24 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
       writable: true,
       value: function captureChildWrite(info: unknown, ...rest: unknown[]) {
         stamp(info, current(), false);
-        return logger.write(info, ...rest);
+        return guardedWrite(logger, () => logger.write(info, ...rest));
       },
     },
     [kWrapped]: { value: true },
   }) as L;
 }
 
+/** A pino-style logger: no `write`, but `child(bindings)`. */
+export interface ChildLogger {
+  child(bindings: Record<string, unknown>): unknown;
+}
+
 /**
  * A child of `logger` whose records always carry `ctx` (default: the context current now),
  * wherever it is called from — Pattern A: safe in any callback, however late, even one a
  * shared pool or bus fires in another request's context. `child()` of it keeps `ctx`.
+ * A pino-style logger (no `write`, a `child()`) gets a child with the ids as bindings
+ * (`trace_id`, `span_id`, `trace_flags`, `request_id`).
  *
  * @example
  * app.use((req, res, next) => {
@@ -83,13 +120,22 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
  * });
  * pool.query(sql, () => req.log.info('query done')); // this request's ids
  */
-export function bindLogger<L extends WritableLogger>(
+export function bindLogger<L extends WritableLogger | ChildLogger>(
   logger: L,
   ctx: TraceContext | undefined = current(),
 ): L {
+  if (
+    typeof logger === 'object' &&
+    logger !== null &&
+    typeof (logger as { write?: unknown }).write !== 'function' &&
+    typeof (logger as { child?: unknown }).child === 'function'
+  ) {
+    return (logger as ChildLogger).child(idBindings(ctx)) as L;
+  }
   checkLogger(logger, 'bindLogger');
   const fixed = ctx;
-  return Object.create(logger, {
+  const target = logger as WritableLogger;
+  return Object.create(target, {
     write: {
       configurable: true,
       writable: true,
@@ -98,10 +144,21 @@ export function bindLogger<L extends WritableLogger>(
         // Prototype-level hooks that read the active context at write time (OTel's
         // instrumentation-winston) see the bound context too, so ids stay consistent.
         if (fixed !== undefined && current() !== fixed) {
-          return run(fixed, () => logger.write(info, ...rest));
+          return guardedWrite(target, () => run(fixed, () => target.write(info, ...rest)));
         }
-        return logger.write(info, ...rest);
+        return guardedWrite(target, () => target.write(info, ...rest));
       },
     },
   }) as L;
+}
+
+function idBindings(ctx: TraceContext | undefined): Record<string, unknown> {
+  if (ctx === undefined) return {};
+  const bindings: Record<string, unknown> = {
+    trace_id: ctx.traceId,
+    span_id: ctx.spanId,
+    trace_flags: (ctx.traceFlags & 0xff).toString(16).padStart(2, '0'),
+  };
+  if (ctx.requestId !== undefined) bindings.request_id = ctx.requestId;
+  return bindings;
 }

@@ -1,0 +1,51 @@
+import { expect } from 'vitest';
+import type { MemoryTransport } from '../../packages/core/test-support/winston.js';
+import { Probes } from './probes.js';
+
+/** JSON lines, split into user lines (with `case`) and request lines (with a status). */
+export function readLines(transport: MemoryTransport) {
+  const lines = transport.lines();
+  const user = new Probes();
+  const requests = new Map<string, Record<string, unknown>[]>();
+  for (const line of lines) {
+    if (typeof line.case === 'string')
+      user.record(line.case, String(line.expected), line.trace_id as string | undefined);
+    if (line['http.response.status_code'] !== undefined) {
+      const key = String(line.expected);
+      requests.set(key, [...(requests.get(key) ?? []), line]);
+    }
+  }
+  return { lines, user, requests };
+}
+
+/** Waits (bounded) until `count` request lines are in and no line arrived for a while. */
+export async function settleLines(
+  transport: MemoryTransport,
+  count: number,
+  maxMs = 15_000,
+): Promise<void> {
+  const until = Date.now() + maxMs;
+  let last = -1;
+  while (Date.now() < until) {
+    const lines = transport.records.length;
+    const requests = transport.records.filter(
+      (r) => r['http.response.status_code'] !== undefined,
+    ).length;
+    if (requests >= count && lines === last) return;
+    last = lines;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+  }
+}
+
+/** Exactly one request line per request, each with its own trace id. */
+export function expectOneRequestLineEach(
+  requests: Map<string, Record<string, unknown>[]>,
+  count: number,
+) {
+  expect(requests.size, 'requests with a line').toBe(count);
+  const duplicated = [...requests.values()].filter((list) => list.length !== 1).length;
+  const wrong = [...requests].filter(([expected, list]) =>
+    list.some((l) => l.trace_id !== expected),
+  ).length;
+  expect({ duplicated, wrong }).toEqual({ duplicated: 0, wrong: 0 });
+}

@@ -191,7 +191,12 @@ describe('a transport that throws', () => {
 describe('bindLogger with a pino-style logger', () => {
   it('makes a child with the ids as bindings', () => {
     const seen: unknown[] = [];
-    const pino = { child: (bindings: Record<string, unknown>) => (seen.push(bindings), pino) };
+    const pino = {
+      child(bindings: Record<string, unknown>) {
+        seen.push(bindings);
+        return pino;
+      },
+    };
     const ctx = newTraceContext({ requestId: 'r1' });
     expect(bindLogger(pino, ctx)).toBe(pino);
     expect(seen).toEqual([

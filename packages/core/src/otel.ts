@@ -4,6 +4,7 @@ import {
   createTraceState,
   isSpanContextValid,
   ROOT_CONTEXT,
+  type Span,
   type SpanContext,
   trace,
 } from '@opentelemetry/api';
@@ -65,6 +66,36 @@ export function toSpanContext(ctx: TraceContext, isRemote = false): SpanContext 
     spanContext.traceState = createTraceState(checked.traceState);
   }
   return spanContext;
+}
+
+// @opentelemetry/core's RPC metadata key (createContextKey is Symbol.for of its name): the
+// HTTP instrumentation keeps the server span there, and framework instrumentations read it.
+const RPC_METADATA = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');
+
+/**
+ * The span a request runs in and the OTel Context that makes it active: the HTTP server
+ * span an instrumentation recorded (even under a framework's middleware span), else the
+ * active span. `undefined` when neither is valid.
+ */
+export function activeRequestSpan():
+  | { spanContext: SpanContext; otelContext: Context }
+  | undefined {
+  const active = context.active();
+  const rpc = active.getValue(RPC_METADATA) as
+    | { span?: { spanContext?: () => SpanContext } }
+    | undefined;
+  const server = rpc?.span;
+  if (server !== undefined && typeof server.spanContext === 'function') {
+    const spanContext = server.spanContext();
+    if (isSpanContextValid(spanContext)) {
+      const activeSpan = trace.getSpan(active);
+      const otelContext =
+        activeSpan === server ? active : trace.setSpan(active, server as unknown as Span);
+      return { spanContext, otelContext };
+    }
+  }
+  const spanContext = activeSpanContext();
+  return spanContext === undefined ? undefined : { spanContext, otelContext: active };
 }
 
 /** The active OTel span's context, when it is valid. */

@@ -1,5 +1,4 @@
 import type { IncomingMessage } from 'node:http';
-import { context as otelContext } from '@opentelemetry/api';
 import {
   FLAG_RANDOM,
   FLAG_SAMPLED,
@@ -8,7 +7,7 @@ import {
   type TraceContext,
 } from '../context.js';
 import { randomSpanId } from '../ids.js';
-import { activeSpanContext, fromSpanContext } from '../otel.js';
+import { activeRequestSpan, fromSpanContext } from '../otel.js';
 import { linkOtelContext } from '../store.js';
 import { extract, type RemoteParent } from '../w3c/propagation.js';
 import { normalizeTraceState } from '../w3c/tracestate.js';
@@ -33,11 +32,12 @@ export function contextFromRequest(
     requestId: requestIdOf(req, options, trusted, report),
     fields: fieldsOf(req, options, report),
   };
-  const active = activeSpanContext();
-  if (active !== undefined && active.isRemote !== true) {
-    const ctx = fromSpanContext(active, extra);
+  const span = activeRequestSpan();
+  const active = span?.spanContext;
+  if (span !== undefined && active?.isRemote !== true) {
+    const ctx = fromSpanContext(span.spanContext, extra);
     if (ctx !== undefined) {
-      linkOtelContext(ctx, otelContext.active());
+      linkOtelContext(ctx, span.otelContext);
       return ctx;
     }
   }

@@ -132,6 +132,46 @@ describe('request context ids', () => {
       await otel.uninstall();
     }
   });
+
+  it('under a framework middleware span, the HTTP server span (RPC metadata) is the source', async () => {
+    const otel = installOtel();
+    const { RPCType, setRPCMetadata } = await import('@opentelemetry/core');
+    const { context } = await import('@opentelemetry/api');
+    try {
+      const lifecycle = createRequestLifecycle({});
+      let ids: string[] = [];
+      server = await listen((req, res) =>
+        otel.tracer.startActiveSpan('server', (serverSpan) => {
+          const withRpc = setRPCMetadata(context.active(), {
+            type: RPCType.HTTP,
+            span: serverSpan,
+          });
+          context.with(withRpc, () =>
+            otel.tracer.startActiveSpan('middleware - tracebridge', (middleware) => {
+              const ctx = lifecycle.start(req, res);
+              ids = [
+                serverSpan.spanContext().spanId,
+                ctx.spanId,
+                current()?.spanId ?? '',
+                middleware.spanContext().spanId,
+              ];
+              setTimeout(() => {
+                res.end();
+                middleware.end();
+                serverSpan.end();
+              });
+            }),
+          );
+        }),
+      );
+      await get(server.url);
+      const [serverId, ctxId, currentId, middlewareId] = ids;
+      expect(ctxId).toBe(serverId);
+      expect(currentId).toBe(middlewareId);
+    } finally {
+      await otel.uninstall();
+    }
+  });
 });
 
 describe('response headers', () => {

@@ -21,7 +21,10 @@ beforeAll(() => {
   // Before http and express are loaded (the imports below are dynamic for that reason);
   // the load generator's own requests are not traced, so their traceparent reaches the server.
   unregister = registerInstrumentations({
-    instrumentations: [new HttpInstrumentation({ ignoreOutgoingRequestHook: () => true }), new ExpressInstrumentation()],
+    instrumentations: [
+      new HttpInstrumentation({ ignoreOutgoingRequestHook: () => true }),
+      new ExpressInstrumentation(),
+    ],
   });
 });
 afterAll(async () => {
@@ -47,7 +50,9 @@ describe('Express with the OpenTelemetry SDK (HTTP + Express instrumentations)',
     bus.setMaxListeners(0);
     const tick = setInterval(() => bus.emit('tick'), 2);
     const app = express();
-    app.use(tracing({ logger, requestLog: { fields: (req) => ({ expected: expectedTraceId(req) }) } }));
+    app.use(
+      tracing({ logger, requestLog: { fields: (req) => ({ expected: expectedTraceId(req) }) } }),
+    );
     app.post('/:kind/:n', (req, res) => {
       const meta = { expected: expectedTraceId(req) };
       logger.info('in handler', { ...meta, case: 'handler' });
@@ -73,7 +78,11 @@ describe('Express with the OpenTelemetry SDK (HTTP + Express instrumentations)',
       await new Promise((resolve) => server.close(resolve));
     }
     const spans = otel.spans.getFinishedSpans();
-    const serverSpans = new Map(spans.filter((s) => s.kind === SERVER).map((s) => [s.spanContext().traceId, s.spanContext().spanId]));
+    const serverSpans = new Map(
+      spans
+        .filter((s) => s.kind === SERVER)
+        .map((s) => [s.spanContext().traceId, s.spanContext().spanId]),
+    );
     const spansOfTrace = new Map<string, Set<string>>();
     for (const s of spans) {
       const set = spansOfTrace.get(s.spanContext().traceId) ?? new Set();
@@ -84,7 +93,11 @@ describe('Express with the OpenTelemetry SDK (HTTP + Express instrumentations)',
     expect(spans.some((s) => s.name.startsWith('request handler'))).toBe(true);
 
     const { user, requests } = readLines(transport);
-    expect(user.total(), user.describe()).toMatchObject({ right: REQUESTS * 4, missing: 0, wrong: 0 });
+    expect(user.total(), user.describe()).toMatchObject({
+      right: REQUESTS * 4,
+      missing: 0,
+      wrong: 0,
+    });
     expect(requests.size).toBe(REQUESTS);
     for (const [expected, [line]] of requests) {
       // The SDK continued the caller's trace: W3C ids in, the server span's ids in the log.
@@ -92,7 +105,10 @@ describe('Express with the OpenTelemetry SDK (HTTP + Express instrumentations)',
       expect(line?.span_id).toBe(serverSpans.get(expected));
     }
     for (const line of readLines(transport).lines) {
-      expect(spansOfTrace.get(String(line.trace_id))?.has(String(line.span_id)), JSON.stringify(line)).toBe(true);
+      expect(
+        spansOfTrace.get(String(line.trace_id))?.has(String(line.span_id)),
+        JSON.stringify(line),
+      ).toBe(true);
     }
   });
 });

@@ -2,6 +2,11 @@ import { expect } from 'vitest';
 import type { MemoryTransport } from '../../packages/core/test-support/winston.js';
 import { Probes } from './probes.js';
 
+/** A request line: the one with the URL and the status (an error line has no URL). */
+function isRequestLine(line: Record<PropertyKey, unknown>): boolean {
+  return line['http.response.status_code'] !== undefined && line['url.path'] !== undefined;
+}
+
 /** JSON lines, split into user lines (with `case`) and request lines (with a status). */
 export function readLines(transport: MemoryTransport) {
   const lines = transport.lines();
@@ -10,7 +15,7 @@ export function readLines(transport: MemoryTransport) {
   for (const line of lines) {
     if (typeof line.case === 'string')
       user.record(line.case, String(line.expected), line.trace_id as string | undefined);
-    if (line['http.response.status_code'] !== undefined) {
+    if (isRequestLine(line)) {
       const key = String(line.expected);
       requests.set(key, [...(requests.get(key) ?? []), line]);
     }

@@ -1,1 +1,3 @@
+export type { KoaContextLike, TraceState } from './koa-context.js';
+export { type RequestLoggerOptions, requestLogger } from './request-logger.js';
 export { type TraceContextOptions, traceContext } from './trace-context.js';

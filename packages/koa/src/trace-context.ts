@@ -1,42 +1,54 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  createRequestLifecycle,
-  type RequestLifecycleOptions,
-  run,
-  type TraceContext,
-} from '@tracebridge/core';
+import { createRequestLifecycle, type RequestLifecycleOptions, run } from '@tracebridge/core';
+import { bindLogger, type ChildLogger, type WritableLogger } from '@tracebridge/core/winston';
+import { type KoaContextLike, type KoaNext, rememberContext } from './koa-context.js';
 
-/** Options of {@link traceContext}: those of core's request lifecycle. */
-export type TraceContextOptions = Omit<RequestLifecycleOptions, 'onDone'>;
+/** Options of {@link traceContext}: core's request lifecycle, and a logger for `ctx.log`. */
+export interface TraceContextOptions extends Omit<RequestLifecycleOptions, 'onDone'> {
+  /** Gives each request `ctx.log`: a child of this logger bound to the request (Pattern A). */
+  logger?: WritableLogger | ChildLogger;
+}
 
-/** The part of Koa's context this middleware uses. */
-export interface KoaContextLike {
-  req: IncomingMessage;
-  res: ServerResponse;
-  state: Record<string, unknown> & { traceContext?: TraceContext };
+export function checkLogger(logger: unknown): void {
+  if (
+    logger !== undefined &&
+    (typeof logger !== 'object' ||
+      logger === null ||
+      (typeof (logger as { write?: unknown }).write !== 'function' &&
+        typeof (logger as { child?: unknown }).child !== 'function'))
+  ) {
+    throw new TypeError(
+      '@tracebridge/koa: logger must be a Winston logger (write) or a pino-style logger (child)',
+    );
+  }
 }
 
 /**
- * Koa middleware: `await next()` inside the request's trace context, `ctx.req`/`ctx.res`
- * bound (Koa ends the response outside any middleware, so `finish`/`close` listeners
- * would otherwise see no context), and the context on `ctx.state.traceContext`. Errors
- * reach Koa's own error handling untouched.
+ * Koa middleware: `await next()` inside the request's trace context; `ctx.req`/`ctx.res`
+ * bound (Koa ends the response after the middleware chain settled, outside every context,
+ * so `finish`/`close` listeners would otherwise see none); the context on
+ * `ctx.state.traceContext`; given a `logger`, `ctx.log` bound to the request. Errors reach
+ * Koa's own error handling untouched. Works alongside `new Koa({ asyncLocalStorage: true })`.
  *
  * @example
  * import Koa from 'koa';
  * import { traceContext } from '@tracebridge/koa';
  *
  * const app = new Koa();
- * app.use(traceContext());
+ * app.use(traceContext({ logger }));
+ * app.use((ctx) => {
+ *   ctx.log.info('hello'); // carries this request's trace id
+ *   ctx.body = 'ok';
+ * });
  */
 export function traceContext(options: TraceContextOptions = {}) {
-  const lifecycle = createRequestLifecycle(options);
-  return function tracebridgeTraceContext(
-    ctx: KoaContextLike,
-    next: () => Promise<unknown>,
-  ): Promise<unknown> {
+  const { logger, ...lifecycleOptions } = options;
+  checkLogger(logger);
+  const lifecycle = createRequestLifecycle(lifecycleOptions);
+  return function tracebridgeTraceContext(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
     const context = lifecycle.start(ctx.req, ctx.res);
+    rememberContext(ctx);
     ctx.state.traceContext = context;
+    if (logger !== undefined) ctx.log = bindLogger(logger, context);
     return run(context, next);
   };
 }

@@ -7,8 +7,8 @@ import { recordRequestError, requestContext } from './state.js';
 export interface ErrorLogOptions {
   /** Winston-style `log(level, message, meta)` or pino-style level methods. */
   logger: RequestLogger;
-  /** Default `'error'`. */
-  level?: string;
+  /** A level, or a function of the error and the status that will be sent. Default `'error'`. */
+  level?: string | ((error: unknown, statusCode: number | undefined) => string);
   /** Extra fields for the line (they never replace the standard ones). */
   fields?: (error: unknown, req: IncomingMessage) => Record<string, unknown> | undefined;
   /** Also write `trace_id`/`span_id`/`trace_flags` as fields (default: pino-style only). */
@@ -54,11 +54,12 @@ export function createErrorLog(options: ErrorLogOptions) {
       throw new TypeError(`@tracebridge/core: unknown error log option "${key}"`);
   }
   const { logger, level = 'error', fields } = options;
-  if (typeof level !== 'string' || level === '')
-    throw new TypeError('@tracebridge/core: level must be a level name');
+  if (typeof level !== 'function' && (typeof level !== 'string' || level === '')) {
+    throw new TypeError('@tracebridge/core: level must be a level name or a function');
+  }
   if (fields !== undefined && typeof fields !== 'function')
     throw new TypeError('@tracebridge/core: fields must be a function');
-  const write = writerFor(logger, level);
+  const write = writerFor(logger, typeof level === 'string' ? level : 'error');
   const traceFields = options.traceFields ?? !write.winstonStyle;
   return function writeErrorLine(
     error: unknown,
@@ -80,7 +81,9 @@ export function createErrorLog(options: ErrorLogOptions) {
       if (typeof req.method === 'string') record['http.request.method'] = req.method;
       if (extra.route !== undefined) record['http.route'] = extra.route;
       if (extra.statusCode !== undefined) record['http.response.status_code'] = extra.statusCode;
-      write(level, message, record, requestContext(req) ?? current(), traceFields);
+      const lineLevel = typeof level === 'function' ? level(error, extra.statusCode) : level;
+      if (lineLevel === 'silent') return;
+      write(lineLevel, message, record, requestContext(req) ?? current(), traceFields);
     } catch {
       // Logging must never stand between the error and the framework's error handling.
     }

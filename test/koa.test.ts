@@ -1,0 +1,342 @@
+/**
+ * @tracebridge/koa on real Koa 2 and 3: the shared late-callback matrix under concurrency
+ * (keep-alive on and off, pipelined raw sockets), aborts, Koa-style responses next to a
+ * plain ALS middleware, thrown errors, streamed bodies, a body parser and @koa/router.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Server } from 'node:http';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import { bind, current } from '@tracebridge/core';
+import { createLogger } from '@tracebridge/core/winston';
+import { requestLogger, traceContext } from '@tracebridge/koa';
+import Koa3 from 'koa';
+import Koa2 from 'koa2';
+import { afterEach, describe, expect, it } from 'vitest';
+import { MemoryTransport } from '../packages/core/test-support/winston.js';
+import { LATE_CASES } from './support/cases.js';
+import {
+  abortedRequests,
+  concurrentRequests,
+  pipelinedRequests,
+  randomTraceparent,
+} from './support/load.js';
+import { expectOneRequestLineEach, readLines, settleLines } from './support/log-lines.js';
+import { Probes } from './support/probes.js';
+import { createLateWork, expectedTraceId } from './support/scenario.js';
+
+const REQUESTS = 500;
+type KoaClass = typeof Koa3;
+
+let server: Server | undefined;
+let stopWork: (() => void) | undefined;
+afterEach(async () => {
+  stopWork?.();
+  server?.closeAllConnections();
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  server = undefined;
+});
+
+async function listen(handler: http.RequestListener): Promise<number> {
+  server = http.createServer(handler);
+  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+function send(
+  port: number,
+  path: string,
+  init: { method?: string; body?: string; headers?: http.OutgoingHttpHeaders } = {},
+) {
+  const { traceId, header } = randomTraceparent();
+  return new Promise<{ status: number; body: string; traceId: string }>((resolve, reject) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        method: init.method ?? 'GET',
+        agent: false,
+        headers: { traceparent: header, ...init.headers },
+      },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, traceId }));
+      },
+    );
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+describe.each([
+  ['Koa 3', Koa3],
+  ['Koa 2', Koa2 as unknown as KoaClass],
+])('%s', (name, Koa) => {
+  async function lateWorkApp() {
+    const transport = new MemoryTransport({ delayMs: 1 });
+    const logger = createLogger({ transports: [transport] });
+    const work = createLateWork({
+      log: (caseName, req) =>
+        logger.info(caseName, { case: caseName, expected: expectedTraceId(req) }),
+      wrap: (fn) => bind(fn),
+    });
+    stopWork = () => work.stop();
+    const app = new Koa();
+    const router = new Router();
+    // The late work writes the response itself, as a raw Node handler would.
+    router.post('/:kind/:n', (ctx) => {
+      ctx.status = 200;
+      ctx.respond = false;
+      work.start(ctx.req, ctx.res);
+    });
+    app.use(requestLogger({ logger, fields: (req) => ({ expected: expectedTraceId(req) }) }));
+    app.use(traceContext({ logger }));
+    app.use(router.routes());
+    return { port: await listen(app.callback()), transport };
+  }
+
+  it.each([
+    ['keep-alive off', (port: number) => concurrentRequests(port, REQUESTS, false)],
+    ['keep-alive on', (port: number) => concurrentRequests(port, REQUESTS, true)],
+    ['pipelined, 10 per connection', (port: number) => pipelinedRequests(port, REQUESTS / 10, 10)],
+  ])('%s: every user and request line carries its own id (500 requests)', async (mode, drive) => {
+    const { port, transport } = await lateWorkApp();
+    expect(await drive(port)).toBe(REQUESTS);
+    await settleLines(transport, REQUESTS);
+    const { user, requests } = readLines(transport);
+    console.log(`[${name}, ${mode}] user lines: ${user.describe()}`);
+    for (const c of LATE_CASES) expect(user.get(c).right, `${c} never logged`).toBeGreaterThan(0);
+    expect(user.total(), user.describe()).toMatchObject({ missing: 0, wrong: 0 });
+    expectOneRequestLineEach(requests, REQUESTS);
+    expect(new Set([...requests.values()].map((l) => l[0]?.['http.route']))).toEqual(
+      new Set(['/:kind/:n']),
+    );
+  });
+
+  it('aborted requests: one line each, marked aborted, with their own ids', async () => {
+    const { port, transport } = await lateWorkApp();
+    await abortedRequests(port, 100);
+    await settleLines(transport, 100);
+    const { user, requests } = readLines(transport);
+    expectOneRequestLineEach(requests, 100);
+    expect([...requests.values()].filter((l) => l[0]?.aborted === true).length).toBeGreaterThan(0);
+    expect(user.total(), user.describe()).toMatchObject({ missing: 0, wrong: 0 });
+  });
+
+  it("Koa ends the response outside every middleware: a plain ALS 'finish' listener sees no store, tracebridge's the right one", async () => {
+    const plainProbes = new Probes();
+    const probes = new Probes();
+    const als = new AsyncLocalStorage<{ traceId: string }>();
+    const plain = new Koa();
+    plain.use((ctx, next) => als.run({ traceId: expectedTraceId(ctx.req) }, next));
+    const bridged = new Koa();
+    bridged.use(traceContext());
+    const bus = new (await import('node:events')).EventEmitter();
+    bus.setMaxListeners(0);
+    const tick = setInterval(() => bus.emit('tick'), 2);
+    for (const [app, record, traceId] of [
+      [plain, plainProbes, () => als.getStore()?.traceId],
+      [bridged, probes, () => current()?.traceId],
+    ] as const) {
+      app.use(async (ctx) => {
+        const expected = expectedTraceId(ctx.req);
+        ctx.res.on('finish', () => record.record('finish', expected, traceId()));
+        ctx.res.on('close', () => record.record('close', expected, traceId()));
+        // Koa style: await a shared resource, then set the body for Koa to send.
+        await new Promise((resolve) => bus.once('tick', resolve));
+        record.record('after await', expected, traceId());
+        ctx.body = 'ok';
+      });
+    }
+    try {
+      const plainPort = await listen(plain.callback());
+      expect(await concurrentRequests(plainPort, 300, true)).toBe(300);
+      const plainServer = server;
+      server = undefined;
+      plainServer?.closeAllConnections();
+      plainServer?.close();
+      const port = await listen(bridged.callback());
+      expect(await concurrentRequests(port, 300, true)).toBe(300);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      clearInterval(tick);
+    }
+    console.log(
+      `[${name}] plain ALS: ${plainProbes.describe()} | tracebridge: ${probes.describe()}`,
+    );
+    expect(plainProbes.get('finish').missing).toBe(300);
+    expect(probes.get('finish')).toEqual({ right: 300, missing: 0, wrong: 0 });
+    expect(probes.total()).toMatchObject({ right: 900, missing: 0, wrong: 0 });
+  });
+
+  it('thrown errors (sync, async, ctx.throw(404)) are logged with the ids and the status Koa sends, then re-thrown', async () => {
+    const transport = new MemoryTransport();
+    const logger = createLogger({ transports: [transport] });
+    const app = new Koa();
+    const appErrors: unknown[] = [];
+    app.on('error', (err) => appErrors.push(err));
+    const router = new Router();
+    router.get('/sync', () => {
+      throw new TypeError('sync boom');
+    });
+    router.get('/async', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      throw new RangeError('async boom');
+    });
+    router.get('/missing/:id', (ctx) => ctx.throw(404, 'no such thing'));
+    app.use(requestLogger({ logger, fields: (req) => ({ expected: expectedTraceId(req) }) }));
+    app.use(traceContext());
+    app.use(router.routes());
+    const port = await listen(app.callback());
+    const replies = await Promise.all(
+      ['/sync', '/async', '/missing/7'].map((path) => send(port, path)),
+    );
+    expect(replies.map((r) => r.status)).toEqual([500, 500, 404]);
+    await settleLines(transport, 3);
+    const lines = transport.lines();
+    const errors = lines.filter(
+      (l) => l['exception.type'] !== undefined && l['url.path'] === undefined,
+    );
+    expect(
+      errors.map((l) => [
+        l['exception.type'],
+        l['http.response.status_code'],
+        l.level,
+        l['http.route'],
+      ]),
+    ).toEqual(
+      expect.arrayContaining([
+        ['TypeError', 500, 'error', '/sync'],
+        ['RangeError', 500, 'error', '/async'],
+        ['NotFoundError', 404, 'warn', '/missing/:id'],
+      ]),
+    );
+    for (const line of errors) {
+      expect(line.trace_id).toBe(line.expected);
+      expect(line['exception.stacktrace']).toEqual(expect.any(String));
+    }
+    const { requests } = readLines(transport);
+    expectOneRequestLineEach(requests, 3);
+    expect([...requests.values()].map((l) => l[0]?.['http.response.status_code']).sort()).toEqual([
+      404, 500, 500,
+    ]);
+    expect(appErrors).toHaveLength(3); // re-thrown: Koa's own error path still runs
+  });
+
+  it('a JSON body parser, a streamed ctx.body, and finish listeners: right ids under load', async () => {
+    const transport = new MemoryTransport({ delayMs: 1 });
+    const logger = createLogger({ transports: [transport] });
+    const queue: (() => void)[] = [];
+    const pump = setInterval(() => {
+      for (const job of queue.splice(0)) job();
+    }, 2);
+    const app = new Koa();
+    const router = new Router();
+    router.post('/items/:id', (ctx) => {
+      const expected = expectedTraceId(ctx.req);
+      const meta = {
+        expected,
+        received: (ctx.request as unknown as { body: { n: number } }).body.n,
+      };
+      ctx.res.on('finish', () => logger.info('finish', { ...meta, case: 'finish' }));
+      const stream = new Readable({ read() {} });
+      stream.on('end', () => logger.info('stream end', { ...meta, case: 'stream end' }));
+      let left = 3;
+      const push = bind(() => {
+        stream.push(`chunk ${left}\n`);
+        if (--left > 0) queue.push(push);
+        else stream.push(null);
+      });
+      queue.push(push);
+      ctx.type = 'text/plain';
+      ctx.body = stream;
+    });
+    app.use(requestLogger({ logger, fields: (req) => ({ expected: expectedTraceId(req) }) }));
+    app.use(traceContext());
+    app.use(bodyParser());
+    app.use(router.routes());
+    const port = await listen(app.callback());
+    try {
+      const replies = await Promise.all(
+        Array.from({ length: 200 }, (_, n) =>
+          send(port, `/items/${n}`, {
+            method: 'POST',
+            body: JSON.stringify({ n }),
+            headers: { 'content-type': 'application/json' },
+          }),
+        ),
+      );
+      expect(
+        replies.every((r) => r.status === 200 && r.body === 'chunk 3\nchunk 2\nchunk 1\n'),
+      ).toBe(true);
+      await settleLines(transport, 200);
+    } finally {
+      clearInterval(pump);
+    }
+    const { user, requests } = readLines(transport);
+    expect(user.total(), user.describe()).toMatchObject({ right: 400, missing: 0, wrong: 0 });
+    expectOneRequestLineEach(requests, 200);
+    expect([...requests.values()][0]?.[0]?.['http.route']).toBe('/items/:id');
+  });
+
+  it('ctx.log (Pattern A) is bound to the request, whichever context calls it', async () => {
+    const transport = new MemoryTransport();
+    const logger = createLogger({ transports: [transport] });
+    const bus = new (await import('node:events')).EventEmitter();
+    bus.setMaxListeners(0);
+    const app = new Koa();
+    app.use(traceContext({ logger }));
+    app.use(async (ctx) => {
+      const log = ctx.log as typeof logger;
+      bus.once('tick', () =>
+        log.info('late', { case: 'ctx.log', expected: expectedTraceId(ctx.req) }),
+      );
+      ctx.body = 'ok';
+    });
+    const port = await listen(app.callback());
+    await Promise.all(Array.from({ length: 50 }, () => send(port, '/')));
+    bus.emit('tick');
+    await settleLines(transport, 0);
+    expect(readLines(transport).user.get('ctx.log')).toEqual({ right: 50, missing: 0, wrong: 0 });
+  });
+});
+
+describe('Koa 3 with asyncLocalStorage: true', () => {
+  it('app.currentContext and tracebridge both hold in late callbacks', async () => {
+    const app = new Koa3({ asyncLocalStorage: true });
+    const probes = new Probes();
+    const bus = new (await import('node:events')).EventEmitter();
+    bus.setMaxListeners(0);
+    app.use(traceContext());
+    app.use(async (ctx) => {
+      const expected = expectedTraceId(ctx.req);
+      ctx.res.on('finish', () => {
+        probes.record('tracebridge', expected, current()?.traceId);
+        probes.record(
+          'app.currentContext',
+          expected,
+          app.currentContext ? expectedTraceId(app.currentContext.req) : undefined,
+        );
+      });
+      await new Promise((resolve) => bus.once('tick', resolve));
+      ctx.body = 'ok';
+    });
+    const tick = setInterval(() => bus.emit('tick'), 2);
+    try {
+      const port = await listen(app.callback());
+      expect(await concurrentRequests(port, 200, true)).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    } finally {
+      clearInterval(tick);
+    }
+    expect(probes.get('tracebridge')).toEqual({ right: 200, missing: 0, wrong: 0 });
+    expect(probes.get('app.currentContext')).toEqual({ right: 200, missing: 0, wrong: 0 });
+  });
+});

@@ -1,14 +1,108 @@
 /** Smoke tests of the runnable examples, as a user runs them. */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { examples, type Running, startExample, stopExample } from './support/services.js';
 
 const run = promisify(execFile);
-const examples = join(import.meta.dirname, '..', 'examples');
+const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT = `00-${TRACE}-00f067aa0ba902b7-01`;
 
-describe('examples', () => {
-  it('minimal --demo: exits 0 and shows tracebridge 0 missing / 0 wrong next to the naive losses', async () => {
+let running: Running | undefined;
+afterEach(async () => {
+  if (running) await stopExample(running);
+  running = undefined;
+});
+
+function get(port: number, path: string) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>(
+    (resolve, reject) => {
+      http
+        .get(
+          { host: '127.0.0.1', port, path, agent: false, headers: { traceparent: PARENT } },
+          (res) => {
+            let body = '';
+            res.on('data', (c) => {
+              body += c;
+            });
+            res.on('end', () =>
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body }),
+            );
+          },
+        )
+        .on('error', reject);
+    },
+  );
+}
+
+function jsonLines(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+}
+
+async function waitFor(check: () => boolean, maxMs = 5000) {
+  const until = Date.now() + maxMs;
+  while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+}
+
+describe.each([
+  ['express-basic', 'server.mjs'],
+  ['koa-basic', 'server.mjs'],
+])('%s (the README quick start)', (name, file) => {
+  it('answers with the incoming trace, sets traceresponse, logs the request and the late line with its ids', async () => {
+    running = await startExample([file], {}, join(examples, name));
+    const reply = await get(running.port, '/');
+    expect(reply.status).toBe(200);
+    expect(JSON.parse(reply.body).traceId).toBe(TRACE);
+    expect(reply.headers.traceresponse).toMatch(new RegExp(`^00-${TRACE}-[0-9a-f]{16}-01$`));
+    const r = running;
+    await waitFor(() => jsonLines(r.output()).filter((l) => l.trace_id === TRACE).length >= 2);
+    const lines = jsonLines(running.output()).filter((l) => l.trace_id === TRACE);
+    expect(lines.map((l) => l.message)).toEqual(
+      expect.arrayContaining(['response sent', expect.stringMatching(/^GET \/ 200/)]),
+    );
+  });
+});
+
+describe('otel-sdk (NodeSDK preloaded with --require)', () => {
+  it("spans and LogRecords land in TRACEBRIDGE_OTEL_DIR; the records carry the spans' ids", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracebridge-otel-'));
+    running = await startExample(
+      ['--require', './otel.cjs', 'app.cjs'],
+      { TRACEBRIDGE_OTEL_DIR: dir, OTEL_SERVICE_NAME: 'hello' },
+      join(examples, 'otel-sdk'),
+    );
+    const reply = await get(running.port, '/hello/world');
+    expect(JSON.parse(reply.body)).toEqual({ hello: 'world', traceId: TRACE });
+    await stopExample(running);
+    running = undefined;
+    const read = (f: string) => jsonLines(readFileSync(join(dir, f), 'utf8'));
+    const spans = read('spans.jsonl');
+    const records = read('logs.jsonl').filter((r) => r.traceId !== undefined);
+    const server = spans.find((s) => s.kind === 1);
+    expect(server).toMatchObject({
+      traceId: TRACE,
+      parentSpanId: '00f067aa0ba902b7',
+      service: 'hello',
+    });
+    expect(records.map((r) => r.body)).toEqual(
+      expect.arrayContaining(['greeting', expect.stringMatching(/^GET \/hello\/world 200/)]),
+    );
+    for (const record of records) {
+      expect(record.traceId).toBe(TRACE);
+      expect(spans.some((s) => s.spanId === record.spanId)).toBe(true);
+    }
+  });
+});
+
+describe('minimal (plain node:http)', () => {
+  it('--demo exits 0: tracebridge 0 missing / 0 wrong next to the naive losses', async () => {
     const { stdout } = await run(
       process.execPath,
       [
@@ -22,11 +116,10 @@ describe('examples', () => {
       { timeout: 60_000 },
     );
     expect(stdout).toMatch(/res\.on\('finish'\)\s+\d+ \/ \d+ \/ \d+\s+200 \/ 0 \/ 0/);
-    expect(stdout).toMatch(/answered from pool\s+\d+ \/ 0 \/ [1-9]\d* +100 \/ 0 \/ 0/);
     expect(stdout).toContain("every line carries its own request's trace id");
   });
 
-  it('minimal --demo refuses bad flags with a clear message and exit 2', async () => {
+  it('--demo refuses bad flags with a clear message and exit 2', async () => {
     await expect(
       run(process.execPath, [
         join(examples, 'minimal', 'server.mjs'),
@@ -38,5 +131,50 @@ describe('examples', () => {
       code: 2,
       stderr: expect.stringContaining('--requests and --concurrency take whole numbers'),
     });
+  });
+});
+
+describe('two-services demo (the one `pnpm demo` runs), small', () => {
+  it.each([
+    ['with the OpenTelemetry SDK', []],
+    ['without any SDK (W3C traceparent only)', ['--no-otel']],
+  ])('%s: exits 0, tracebridge clean, the naive side visibly not', async (_name, flags) => {
+    const out = mkdtempSync(join(tmpdir(), 'tracebridge-demo-'));
+    const { stdout } = await run(
+      process.execPath,
+      [
+        join(examples, 'two-services', 'demo.mjs'),
+        '--requests',
+        '150',
+        '--concurrency',
+        '30',
+        '--pipelined',
+        '10',
+        '--aborted',
+        '5',
+        '--out',
+        out,
+        ...flags,
+      ],
+      { timeout: 90_000 },
+    );
+    expect(stdout).toContain('every line carries the ids of its own request');
+    const board = JSON.parse(readFileSync(join(out, 'scoreboard.json'), 'utf8'));
+    for (const service of ['gateway', 'backend']) {
+      const tb = board.results.tracebridge.services[service];
+      expect({ ...tb.request, right: 0 }).toEqual({ right: 0, missing: 0, wrong: 0 });
+      expect({ ...tb.app, right: 0 }).toEqual({ right: 0, missing: 0, wrong: 0 });
+      expect(tb.app.right).toBeGreaterThan(150);
+      const naive = board.results.naive.services[service];
+      expect(naive.app.missing + naive.app.wrong).toBeGreaterThan(0);
+    }
+    expect(board.results.tracebridge.joins.broken).toBe(0);
+    expect(board.results.tracebridge.joins.checked).toBeGreaterThan(150);
+  });
+
+  it('refuses bad flags with exit 2', async () => {
+    await expect(
+      run(process.execPath, [join(examples, 'two-services', 'demo.mjs'), '--requests', '0']),
+    ).rejects.toMatchObject({ code: 2 });
   });
 });

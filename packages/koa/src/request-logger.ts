@@ -29,11 +29,12 @@ export interface RequestLoggerOptions extends Omit<RequestLogOptions, 'route'> {
  * as the Express adapter; `http.route` from @koa/router's matched route. An error thrown
  * downstream is logged with the request's ids — the status Koa will send, `exception.type`,
  * message and stack — and re-thrown, so Koa's own error handling and `app.on('error')` keep
- * working. Mount it first; it starts the request context itself when traceContext did not.
+ * working. Mount it right after traceContext (it starts the request context itself when
+ * traceContext is not used).
  *
  * @example
- * app.use(requestLogger({ logger }));
  * app.use(traceContext({ logger }));
+ * app.use(requestLogger({ logger }));
  * app.use(router.routes());
  */
 export function requestLogger(options: RequestLoggerOptions) {

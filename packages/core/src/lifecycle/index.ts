@@ -75,6 +75,8 @@ export function createRequestLifecycle(options: RequestLifecycleOptions = {}): R
   }
 
   function join(state: RequestState): TraceContext {
+    // The first lifecycle chose the context; this one's response headers still apply.
+    setHeaders(state.res, state.context);
     if (resolved.onDone !== undefined) {
       state.callbacks.push(resolved.onDone);
       // Joined after the request was already done: report it now, still exactly once.

@@ -266,15 +266,22 @@ describe('onDone', () => {
     expect(c.done[0]).toMatchObject({ aborted: true, statusCode: 200 });
   });
 
-  it('a second lifecycle on the same request joins it: same context, both called once', async () => {
+  it('a second lifecycle on the same request joins it: same context, both called once, its headers applied', async () => {
     const first = doneCollector();
     const second = doneCollector();
     const a = createRequestLifecycle({ onDone: first.onDone });
-    const b = createRequestLifecycle({ onDone: second.onDone, trustIncoming: false });
+    const b = createRequestLifecycle({
+      onDone: second.onDone,
+      trustIncoming: false,
+      traceResponse: true,
+    });
     server = await listen((req, res) =>
       a.handle(req, res, () => b.handle(req, res, () => res.end(JSON.stringify(current())))),
     );
-    const ctx = JSON.parse((await get(server.url, { traceparent: PARENT })).body);
+    const reply = await get(server.url, { traceparent: PARENT });
+    const ctx = JSON.parse(reply.body);
+    // The first lifecycle chose the context; the second one's response header still applies.
+    expect(parseTraceParent(reply.headers.traceresponse)?.spanId).toBe(ctx.spanId);
     await first.waitFor(1);
     await second.waitFor(1);
     expect(ctx.traceId).toBe(TRACE);

@@ -1,0 +1,15 @@
+import { createLogger } from '@tracebridge/core/winston';
+import { tracing } from '@tracebridge/express';
+import express from 'express';
+import winston from 'winston';
+
+const logger = createLogger({ transports: [new winston.transports.Console()] });
+const app = express();
+app.use(tracing({ logger, traceResponse: true })); // context, req.log, one line per request
+app.get('/', (req, res) => {
+  res.on('finish', () => req.log.info('response sent')); // this request's ids, however late
+  res.json({ traceId: req.traceContext.traceId });
+});
+const server = app.listen(process.env.PORT ?? 3000, () =>
+  logger.info('listening', { port: server.address().port }),
+);

@@ -1,0 +1,126 @@
+'use strict';
+// How a service keeps each request's trace id in its logs: with tracebridge, or the naive
+// way people write by hand (an ALS store set by a middleware, read by a Winston format and
+// by a 'finish' listener). The services' own code is the same for both.
+const { AsyncLocalStorage } = require('node:async_hooks');
+const { randomBytes } = require('node:crypto');
+const { trace } = require('@opentelemetry/api');
+const winston = require('winston');
+const { bind, traceHeaders } = require('@tracebridge/core');
+const { createLogger } = require('@tracebridge/core/winston');
+
+const otelSdk = () => globalThis[Symbol.for('tracebridge.example.otel')];
+
+/** The demo's per-request marker, so every line can be checked against its request. */
+const demoFields = (req) => ({ demo_request: req.headers['x-demo-request'], line: 'request' });
+
+function transports(logFile) {
+  const list = [new winston.transports.File({ filename: logFile })];
+  if (otelSdk() !== undefined) {
+    const { OpenTelemetryTransportV3 } = require('@opentelemetry/winston-transport');
+    list.push(new OpenTelemetryTransportV3());
+  }
+  return list;
+}
+
+function tracebridgeWiring({ service, logFile }) {
+  const logger = createLogger({ defaultMeta: { service }, transports: transports(logFile) });
+  return {
+    logger,
+    express() {
+      const { tracing } = require('@tracebridge/express');
+      return tracing({ logger, requestLog: { fields: demoFields } });
+    },
+    koa() {
+      const { requestLogger, traceContext } = require('@tracebridge/koa');
+      return [requestLogger({ logger, fields: demoFields }), traceContext({ logger })];
+    },
+    wrap: (fn) => bind(fn),
+    outgoingHeaders: () => traceHeaders(),
+  };
+}
+
+function naiveWiring({ service, logFile }) {
+  const als = new AsyncLocalStorage();
+  const fromStore = winston.format((info) => {
+    const ids = als.getStore();
+    if (ids !== undefined) {
+      info.trace_id = ids.traceId;
+      info.span_id = ids.spanId;
+    }
+    return info;
+  });
+  const logger = winston.createLogger({
+    defaultMeta: { service },
+    format: winston.format.combine(fromStore(), winston.format.json()),
+    transports: transports(logFile),
+  });
+  const idsOf = (req) => {
+    const span = trace.getActiveSpan()?.spanContext();
+    if (span !== undefined) return { traceId: span.traceId, spanId: span.spanId };
+    const incoming = /^00-([0-9a-f]{32})-/.exec(String(req.headers.traceparent ?? ''));
+    return {
+      traceId: incoming?.[1] ?? randomBytes(16).toString('hex'),
+      spanId: randomBytes(8).toString('hex'),
+    };
+  };
+  // The request line as people write it: in a 'finish' listener, reading the store.
+  const requestLine = (req, res, started) => () => {
+    logger.info(`${req.method} ${req.url} ${res.statusCode}`, {
+      ...demoFields(req),
+      'http.response.status_code': res.statusCode,
+      duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
+    });
+  };
+  return {
+    logger,
+    express() {
+      return (req, res, next) =>
+        als.run(idsOf(req), () => {
+          res.on('finish', requestLine(req, res, process.hrtime.bigint()));
+          next();
+        });
+    },
+    koa() {
+      return [
+        (ctx, next) =>
+          als.run(idsOf(ctx.req), () => {
+            ctx.res.on('finish', requestLine(ctx.req, ctx.res, process.hrtime.bigint()));
+            return next();
+          }),
+      ];
+    },
+    wrap: (fn) => fn,
+    outgoingHeaders() {
+      const ids = als.getStore();
+      return ids ? { traceparent: `00-${ids.traceId}-${randomBytes(8).toString('hex')}-01` } : {};
+    },
+  };
+}
+
+function createWiring(kind, options) {
+  if (kind === 'tracebridge') return tracebridgeWiring(options);
+  if (kind === 'naive') return naiveWiring(options);
+  throw new TypeError(
+    `two-services: WIRING must be "tracebridge" or "naive", not ${JSON.stringify(kind)}`,
+  );
+}
+
+/** Starts `server`, reports its port on stdout, and shuts down cleanly on SIGTERM. */
+function serve(server, logger) {
+  server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
+    process.stdout.write(`${JSON.stringify({ listening: server.address().port })}\n`);
+  });
+  process.on('SIGTERM', () => {
+    server.close();
+    server.closeAllConnections();
+    // Let the file transport drain before the process goes.
+    logger.on('finish', async () => {
+      await otelSdk()?.shutdown();
+      process.exit(0);
+    });
+    setTimeout(() => logger.end(), 100);
+  });
+}
+
+module.exports = { createWiring, serve };

@@ -264,7 +264,8 @@ function score(side, services) {
       else bucket.right++;
       if (line.line === 'request') {
         perRequest.set(line.demo_request, (perRequest.get(line.demo_request) ?? 0) + 1);
-        (requestTrace[line.demo_request] ??= {})[service] = line.trace_id;
+        requestTrace[line.demo_request] ??= {};
+        requestTrace[line.demo_request][service] = line.trace_id;
       }
     }
     // Every request the client saw answered has exactly one request line in each service

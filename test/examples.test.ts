@@ -70,6 +70,14 @@ describe.each([
   });
 });
 
+describe('README', () => {
+  it.each(['express-basic', 'koa-basic'])('quotes examples/%s/server.mjs verbatim', (name) => {
+    const readme = readFileSync(join(examples, '..', 'README.md'), 'utf8');
+    const code = readFileSync(join(examples, name, 'server.mjs'), 'utf8').trim();
+    expect(readme).toContain(`\`\`\`js\n${code}\n\`\`\``);
+  });
+});
+
 describe('otel-sdk (NodeSDK preloaded with --require)', () => {
   it("spans and LogRecords land in TRACEBRIDGE_OTEL_DIR; the records carry the spans' ids", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tracebridge-otel-'));

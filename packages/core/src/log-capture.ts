@@ -30,10 +30,12 @@ export function stampRecord(info: unknown, ctx: TraceContext | undefined, force:
   if (typeof info !== 'object' || info === null || !Object.isExtensible(info)) return;
   const record = info as Fields;
   if (!force && record[CAPTURED_CONTEXT] !== undefined) return;
-  // Enumerable on purpose: Winston copies meta and child records with Object.assign, which
-  // skips non-enumerable keys. traceFormat removes it once read.
-  record[CAPTURED_CONTEXT] = ctx ?? NO_CONTEXT;
   if (ctx !== undefined && (force || record[OTEL_WINSTON_CONTEXT] === undefined)) {
-    record[OTEL_WINSTON_CONTEXT] = otelContextFor(ctx);
+    const otelContext = otelContextFor(ctx);
+    if (otelContext !== undefined) record[OTEL_WINSTON_CONTEXT] = otelContext;
   }
+  // Enumerable on purpose: Winston copies meta and child records with Object.assign, which
+  // skips non-enumerable keys. Added last, so that traceFormat's delete of it stays on V8's
+  // fast path (deleting the last-added property keeps the object's shape).
+  record[CAPTURED_CONTEXT] = ctx ?? NO_CONTEXT;
 }

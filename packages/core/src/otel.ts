@@ -9,7 +9,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { createTraceContext, sealContext, type TraceContext } from './context.js';
-import { linkedOtelContext, linkOtelContext } from './store.js';
+import { linkedOtelContext } from './store.js';
 import { normalizeTraceState } from './w3c/tracestate.js';
 
 /**
@@ -26,6 +26,7 @@ export function fromSpanContext(
     fields?: Readonly<Record<string, unknown>> | undefined;
     parentSpanId?: string | undefined;
   } = {},
+  otelContext?: Context,
 ): TraceContext | undefined {
   if (spanContext === null || typeof spanContext !== 'object') return undefined;
   if (!isSpanContextValid(spanContext)) return undefined;
@@ -35,15 +36,18 @@ export function fromSpanContext(
   } catch {
     traceState = undefined;
   }
-  return sealContext({
-    traceId: spanContext.traceId,
-    spanId: spanContext.spanId,
-    traceFlags: spanContext.traceFlags & 0xff,
-    traceState,
-    parentSpanId: extra.parentSpanId,
-    requestId: extra.requestId,
-    fields: extra.fields,
-  });
+  return sealContext(
+    {
+      traceId: spanContext.traceId,
+      spanId: spanContext.spanId,
+      traceFlags: spanContext.traceFlags & 0xff,
+      traceState,
+      parentSpanId: extra.parentSpanId,
+      requestId: extra.requestId,
+      fields: extra.fields,
+    },
+    otelContext,
+  );
 }
 
 /**
@@ -106,16 +110,27 @@ export function activeSpanContext(): SpanContext | undefined {
   return isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 
+const OTEL_API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
 /**
- * The OTel Context to enter together with `ctx`: the one it was derived from, else a root
- * context whose span context is `ctx` (so spans started inside become its children).
+ * Whether an OpenTelemetry context manager is registered (the API keeps its globals under
+ * this well-known key). Without one, entering an OTel Context does nothing: skip the work.
  */
-export function otelContextFor(ctx: TraceContext): Context {
+function otelContextManagerRegistered(): boolean {
+  const api = (globalThis as Record<symbol, { context?: unknown } | undefined>)[OTEL_API_GLOBAL];
+  return api?.context !== undefined;
+}
+
+/**
+ * The OTel Context to enter together with `ctx`: the one it was derived from, else (when a
+ * context manager is registered) a root context whose span context is `ctx`, so that spans
+ * started inside become its children. `undefined`: nothing to enter.
+ */
+export function otelContextFor(ctx: TraceContext): Context | undefined {
   const linked = linkedOtelContext(ctx) as Context | undefined;
   if (linked !== undefined) return linked;
-  const synthesized = trace.setSpanContext(ROOT_CONTEXT, toSpanContext(ctx, true));
-  linkOtelContext(ctx, synthesized);
-  return synthesized;
+  if (!otelContextManagerRegistered()) return undefined;
+  return trace.setSpanContext(ROOT_CONTEXT, toSpanContext(ctx, true));
 }
 
 /**
@@ -129,6 +144,6 @@ export function withOtelContext<A extends unknown[], R>(
 ): R {
   if (ctx === undefined) return fn(...args);
   const target = otelContextFor(ctx);
-  if (target === context.active()) return fn(...args);
+  if (target === undefined || target === context.active()) return fn(...args);
   return context.with(target, fn, undefined, ...args);
 }

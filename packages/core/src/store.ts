@@ -9,21 +9,20 @@ import type { TraceContext } from './context.js';
 interface Slot {
   readonly version: number;
   readonly als: AsyncLocalStorage<TraceContext>;
-  /** Contexts made (or checked) by createTraceContext: run() trusts them without re-checking. */
-  readonly branded: WeakSet<object>;
-  /** The OTel Context a TraceContext was derived from, so re-entry restores it too. */
-  readonly otelContexts: WeakMap<TraceContext, unknown>;
+  /** The prototype of every context made (or checked) by createTraceContext: run() trusts
+   * them without re-checking. A prototype, not a WeakSet: no weak table to grow and sweep
+   * once per request. */
+  readonly proto: object;
 }
 
 const SLOT_KEY = Symbol.for('@tracebridge/core.store');
-const SLOT_VERSION = 1;
+const SLOT_VERSION = 2;
 
 function createSlot(): Slot {
   return {
     version: SLOT_VERSION,
     als: new AsyncLocalStorage<TraceContext>(),
-    branded: new WeakSet(),
-    otelContexts: new WeakMap(),
+    proto: Object.freeze(Object.create(Object.prototype)),
   };
 }
 
@@ -34,8 +33,8 @@ function isCompatible(value: unknown): value is Slot {
     slot.version === SLOT_VERSION &&
     typeof slot.als?.run === 'function' &&
     typeof slot.als.getStore === 'function' &&
-    slot.branded instanceof WeakSet &&
-    slot.otelContexts instanceof WeakMap
+    typeof slot.proto === 'object' &&
+    slot.proto !== null
   );
 }
 
@@ -88,19 +87,22 @@ export function runStored<A extends unknown[], R>(
   return als.run(ctx as TraceContext, fn, ...args);
 }
 
-export function brand<T extends object>(value: T): T {
-  slot.branded.add(value);
-  return value;
+/** A new, empty object that isBranded() recognises (sealContext fills and freezes it). */
+export function brandedObject(): Record<string | symbol, unknown> {
+  return Object.create(slot.proto);
 }
 
 export function isBranded(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && slot.branded.has(value);
+  return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === slot.proto;
 }
 
-export function linkOtelContext(ctx: TraceContext, otelContext: unknown): void {
-  slot.otelContexts.set(ctx, otelContext);
+// The OTel Context a TraceContext was derived from, kept on the (frozen) context itself.
+const kOtelContext = Symbol.for('@tracebridge/core.otelContext');
+
+export function attachOtelContext(target: object, otelContext: unknown): void {
+  Object.defineProperty(target, kOtelContext, { value: otelContext });
 }
 
 export function linkedOtelContext(ctx: TraceContext): unknown {
-  return slot.otelContexts.get(ctx);
+  return (ctx as unknown as Record<symbol, unknown>)[kOtelContext];
 }

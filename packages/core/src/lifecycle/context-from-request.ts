@@ -8,7 +8,6 @@ import {
 } from '../context.js';
 import { randomSpanId } from '../ids.js';
 import { activeRequestSpan, fromSpanContext } from '../otel.js';
-import { linkOtelContext } from '../store.js';
 import { extract, type RemoteParent } from '../w3c/propagation.js';
 import { normalizeTraceState } from '../w3c/tracestate.js';
 import type { ResolvedOptions } from './options.js';
@@ -35,11 +34,8 @@ export function contextFromRequest(
   const span = activeRequestSpan();
   const active = span?.spanContext;
   if (span !== undefined && active?.isRemote !== true) {
-    const ctx = fromSpanContext(span.spanContext, extra);
-    if (ctx !== undefined) {
-      linkOtelContext(ctx, span.otelContext);
-      return ctx;
-    }
+    const ctx = fromSpanContext(span.spanContext, extra, span.otelContext);
+    if (ctx !== undefined) return ctx;
   }
   const parent: RemoteParent | undefined =
     active !== undefined

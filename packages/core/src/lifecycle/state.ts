@@ -80,7 +80,7 @@ export function track(
     onError: (error) => complete(state, !res.writableFinished, toError(error), report),
     socket: undefined,
   };
-  Object.defineProperty(req, kState, { value: state, configurable: true, writable: true });
+  (req as WithState)[kState] = state;
   res.on('finish', state.onFinish);
   res.on('close', state.onClose);
   res.on('error', state.onError);
@@ -96,7 +96,7 @@ function watchSocket(state: RequestState, socket: Socket | null | undefined): vo
   if (pending === undefined) {
     const set = new Set<RequestState>();
     pending = set;
-    Object.defineProperty(tracked, kPending, { value: set, configurable: true });
+    tracked[kPending] = set;
     // One listener per socket, however many keep-alive or pipelined requests it carries.
     socket.once('close', () => {
       for (const waiting of [...set]) waiting.onClose();
@@ -114,14 +114,10 @@ function watchFirstByte(state: RequestState, res: ServerResponse): void {
   // ServerResponse routes implicit headers (write/end without writeHead) through
   // writeHead too, so this instance-level hook sees every response head.
   const writeHead = res.writeHead;
-  Object.defineProperty(res, 'writeHead', {
-    configurable: true,
-    writable: true,
-    value: function trackedWriteHead(this: ServerResponse, ...args: unknown[]) {
-      state.firstByteTime ??= process.hrtime.bigint();
-      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-    },
-  });
+  res.writeHead = function trackedWriteHead(this: ServerResponse, ...args: unknown[]) {
+    state.firstByteTime ??= process.hrtime.bigint();
+    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+  } as ServerResponse['writeHead'];
 }
 
 function complete(

@@ -13,24 +13,34 @@ let warned = false;
  * request handler, a late callback): the error goes to the logger's 'error' listeners, or
  * — with none — to one process warning.
  */
-function guardedWrite(logger: unknown, write: () => unknown): unknown {
+function guardedWrite(
+  logger: unknown,
+  write: ((info: unknown, ...rest: unknown[]) => unknown) | undefined,
+  thisArg: unknown,
+  info: unknown,
+  rest: unknown[],
+): unknown {
   try {
-    return write();
+    return write?.call(thisArg, info, ...rest);
   } catch (error) {
-    const emitter = logger as {
-      listenerCount?(e: string): number;
-      emit?(e: string, err: unknown): boolean;
-    };
-    if (typeof emitter.listenerCount === 'function' && emitter.listenerCount('error') > 0) {
-      emitter.emit?.('error', error);
-    } else if (!warned) {
-      warned = true;
-      process.emitWarning(
-        `@tracebridge/core/winston: a log write threw (${error instanceof Error ? error.message : String(error)}); the caller went on. Listen to the logger's 'error' event to see every such failure.`,
-        { code: 'TRACEBRIDGE_LOG_WRITE_FAILED' },
-      );
-    }
+    report(logger, error);
     return false;
+  }
+}
+
+function report(logger: unknown, error: unknown): void {
+  const emitter = logger as {
+    listenerCount?(e: string): number;
+    emit?(e: string, err: unknown): boolean;
+  };
+  if (typeof emitter.listenerCount === 'function' && emitter.listenerCount('error') > 0) {
+    emitter.emit?.('error', error);
+  } else if (!warned) {
+    warned = true;
+    process.emitWarning(
+      `@tracebridge/core/winston: a log write threw (${error instanceof Error ? error.message : String(error)}); the caller went on. Listen to the logger's 'error' event to see every such failure.`,
+      { code: 'TRACEBRIDGE_LOG_WRITE_FAILED' },
+    );
   }
 }
 
@@ -73,12 +83,24 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
   if ((logger as Record_)[kWrapped] === true && Object.hasOwn(logger, kWrapped)) return logger;
   const own = Object.hasOwn(logger, 'write') ? logger.write : undefined;
   const proto = Object.getPrototypeOf(logger) as WritableLogger | null;
-  const write = function captureWrite(this: unknown, info: unknown, ...rest: unknown[]) {
+  // Fixed arity (a stream's write takes at most chunk, encoding, callback): no rest array
+  // on the hot path.
+  const write = function captureWrite(
+    this: unknown,
+    info: unknown,
+    encoding?: unknown,
+    callback?: unknown,
+  ) {
     stamp(info, current(), false);
     // Looked up per call, so a write patched on the prototype later (OTel's
     // instrumentation-winston) still runs.
     const next = own ?? proto?.write;
-    return guardedWrite(logger, () => next?.call(this, info, ...rest));
+    try {
+      return next?.call(this, info, encoding, callback);
+    } catch (error) {
+      report(logger, error);
+      return false;
+    }
   };
   const descriptor = Object.getOwnPropertyDescriptor(logger, 'write');
   if (descriptor === undefined || descriptor.configurable === true) {
@@ -94,7 +116,7 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
       writable: true,
       value: function captureChildWrite(info: unknown, ...rest: unknown[]) {
         stamp(info, current(), false);
-        return guardedWrite(logger, () => logger.write(info, ...rest));
+        return guardedWrite(logger, logger.write, logger, info, rest);
       },
     },
     [kWrapped]: { value: true },
@@ -144,9 +166,14 @@ export function bindLogger<L extends WritableLogger | ChildLogger>(
         // Prototype-level hooks that read the active context at write time (OTel's
         // instrumentation-winston) see the bound context too, so ids stay consistent.
         if (fixed !== undefined && current() !== fixed) {
-          return guardedWrite(target, () => run(fixed, () => target.write(info, ...rest)));
+          try {
+            return run(fixed, () => target.write(info, ...rest));
+          } catch (error) {
+            report(target, error);
+            return false;
+          }
         }
-        return guardedWrite(target, () => target.write(info, ...rest));
+        return guardedWrite(target, target.write, target, info, rest);
       },
     },
   }) as L;

@@ -27,9 +27,12 @@ type Encode = (ctx: TraceContext) => string;
 interface Field {
   path: Path;
   encode: Encode;
+  /** The key, when the path is one flat key. */
+  key?: string;
 }
 
-const hexFlags = (ctx: TraceContext) => (ctx.traceFlags & 0xff).toString(16).padStart(2, '0');
+const FLAGS_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hexFlags = (ctx: TraceContext) => FLAGS_HEX[ctx.traceFlags & 0xff] as string;
 
 // Datadog correlates on the low 64 bits of the trace id, and on the span id, in decimal.
 const decimal = new WeakMap<TraceContext, [string, string]>();
@@ -120,6 +123,7 @@ function resolve(options: TraceFormatOptions) {
 }
 
 function has(record: Record<PropertyKey, unknown>, path: Path): boolean {
+  if (path.length === 1) return record[path[0] as string] !== undefined;
   let node: unknown = record;
   for (const key of path) {
     if (typeof node !== 'object' || node === null || !Object.hasOwn(node, key)) return false;
@@ -130,10 +134,12 @@ function has(record: Record<PropertyKey, unknown>, path: Path): boolean {
 
 /** Sets a (possibly nested) field without clobbering: copies objects on the way rather than
  * changing one the caller may still hold, and leaves a non-object in the way alone. */
-function set(record: Record<PropertyKey, unknown>, path: Path, value: unknown): void {
-  const [head, ...rest] = path;
+/** Sets a (possibly nested) field without clobbering: copies objects on the way rather than
+ * changing one the caller may still hold, and leaves a non-object in the way alone. */
+function set(record: Record<PropertyKey, unknown>, path: Path, value: unknown, from = 0): void {
+  const head = path[from];
   if (head === undefined) return;
-  if (rest.length === 0) {
+  if (from === path.length - 1) {
     if (record[head] === undefined) record[head] = value;
     return;
   }
@@ -141,11 +147,12 @@ function set(record: Record<PropertyKey, unknown>, path: Path, value: unknown): 
   if (
     existing !== undefined &&
     (typeof existing !== 'object' || existing === null || Array.isArray(existing))
-  )
+  ) {
     return;
+  }
   const copy: Record<string, unknown> =
     existing === undefined ? {} : { ...(existing as Record<string, unknown>) };
-  set(copy, rest, value);
+  set(copy, path, value, from + 1);
   record[head] = copy;
 }
 
@@ -163,7 +170,8 @@ function set(record: Record<PropertyKey, unknown>, path: Path, value: unknown): 
  * });
  */
 export function traceFormat(options: TraceFormatOptions = {}): TraceFormat {
-  const { ids, requestIdPath, fields } = resolve(options);
+  const { requestIdPath, fields } = resolve(options);
+  const ids = resolve(options).ids.map((f) => (f.path.length === 1 ? { ...f, key: f.path[0] } : f));
   const traceIdPath = ids[0]?.path ?? [];
   return {
     options,
@@ -175,8 +183,14 @@ export function traceFormat(options: TraceFormatOptions = {}): TraceFormat {
         if (captured !== undefined && Object.isExtensible(info)) delete info[CAPTURED_CONTEXT];
         const ctx = captured === undefined ? current() : captured;
         if (ctx === null || ctx === undefined || !Object.isExtensible(info)) return record;
-        if (!has(info, traceIdPath))
-          for (const field of ids) set(info, field.path, field.encode(ctx));
+        if (!has(info, traceIdPath)) {
+          for (const field of ids) {
+            // Flat keys (every preset but ecs/datadog) go straight on the record.
+            if (field.key !== undefined) {
+              if (info[field.key] === undefined) info[field.key] = field.encode(ctx);
+            } else set(info, field.path, field.encode(ctx));
+          }
+        }
         if (requestIdPath !== undefined && ctx.requestId !== undefined)
           set(info, requestIdPath, ctx.requestId);
         if (fields && ctx.fields !== undefined) {

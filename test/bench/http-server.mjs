@@ -1,0 +1,135 @@
+// One server variant in a process of its own, for the HTTP benchmarks:
+//   node http-server.mjs <variant>   → prints {"port": …}
+// GET /__stats answers {cpu, heapUsed} (after a GC when run with --expose-gc), outside every
+// middleware. Logging variants log one line per request to a destination that drops it.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { Writable } from 'node:stream';
+
+const require = createRequire(import.meta.url);
+const variant = process.argv[2];
+const winston = require('winston');
+const Transport = require('winston-transport');
+
+class Noop extends Transport {
+  log(_info, callback) {
+    callback();
+  }
+}
+const devNull = () => new Writable({ write: (_chunk, _encoding, callback) => callback() });
+const plainLogger = () => winston.createLogger({ format: winston.format.json(), transports: [new Noop()] });
+
+async function tracebridgeLogger() {
+  const { createLogger } = await import('@tracebridge/core/winston');
+  return createLogger({ transports: [new Noop()] });
+}
+
+/** The minimal hand-written version: ALS middleware, a 'finish' line reading the store. */
+function minimal(logger) {
+  const als = new AsyncLocalStorage();
+  const fromStore = winston.format((info) => {
+    const store = als.getStore();
+    if (store) info.trace_id = store.traceId;
+    return info;
+  });
+  logger.format = winston.format.combine(fromStore(), winston.format.json());
+  const traceIdOf = (req) => String(req.headers.traceparent ?? '').slice(3, 35);
+  return {
+    express: (req, res, next) =>
+      als.run({ traceId: traceIdOf(req) }, () => {
+        const start = process.hrtime.bigint();
+        res.on('finish', () => logger.info('request', { method: req.method, url: req.url, status: res.statusCode, ms: Number(process.hrtime.bigint() - start) / 1e6 }));
+        next();
+      }),
+    koa: (ctx, next) =>
+      als.run({ traceId: traceIdOf(ctx.req) }, () => {
+        const start = process.hrtime.bigint();
+        ctx.res.on('finish', () => logger.info('request', { method: ctx.method, url: ctx.url, status: ctx.status, ms: Number(process.hrtime.bigint() - start) / 1e6 }));
+        return next();
+      }),
+  };
+}
+
+async function expressApp(kind) {
+  const express = require('express');
+  const app = express();
+  switch (kind) {
+    case 'bare':
+      break;
+    case 'tracebridge': {
+      const { tracing } = await import('@tracebridge/express');
+      app.use(tracing({ logger: await tracebridgeLogger() }));
+      break;
+    }
+    case 'express-winston': {
+      const expressWinston = require('express-winston');
+      app.use(expressWinston.logger({ winstonInstance: plainLogger() }));
+      break;
+    }
+    case 'pino-http':
+      app.use(require('pino-http')({ logger: require('pino')(devNull()) }));
+      break;
+    case 'cls-rtracer+morgan': {
+      const rTracer = require('cls-rtracer');
+      const morgan = require('morgan');
+      morgan.token('id', () => rTracer.id());
+      app.use(rTracer.expressMiddleware());
+      app.use(morgan(':id :method :url :status :response-time ms', { stream: devNull() }));
+      break;
+    }
+    case 'minimal':
+      app.use(minimal(plainLogger()).express);
+      break;
+    default:
+      throw new Error(`http-server: unknown express variant ${kind}`);
+  }
+  app.get('/', (_req, res) => res.send('ok'));
+  return app;
+}
+
+async function koaApp(kind) {
+  const Koa = require('koa');
+  const app = new Koa();
+  switch (kind) {
+    case 'bare':
+      break;
+    case 'tracebridge': {
+      const { requestLogger, traceContext } = await import('@tracebridge/koa');
+      const logger = await tracebridgeLogger();
+      app.use(traceContext({ logger }));
+      app.use(requestLogger({ logger }));
+      break;
+    }
+    case 'koa-logger':
+      app.use(require('koa-logger')({ transporter: () => undefined }));
+      break;
+    case 'minimal':
+      app.use(minimal(plainLogger()).koa);
+      break;
+    default:
+      throw new Error(`http-server: unknown koa variant ${kind}`);
+  }
+  app.use((ctx) => {
+    ctx.body = 'ok';
+  });
+  return app.callback();
+}
+
+const [framework, kind] = variant.split(':');
+const app = framework === 'express' ? await expressApp(kind) : await koaApp(kind);
+const server = http.createServer((req, res) => {
+  if (req.url === '/__stats') {
+    globalThis.gc?.();
+    const cpu = process.cpuUsage();
+    res.end(JSON.stringify({ cpu: cpu.user + cpu.system, heapUsed: process.memoryUsage().heapUsed }));
+    return;
+  }
+  app(req, res);
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`));
+process.on('SIGTERM', () => {
+  server.closeAllConnections();
+  server.close(() => process.exit(0));
+});

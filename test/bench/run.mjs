@@ -1,0 +1,262 @@
+#!/usr/bin/env node
+// tracebridge benchmarks, side by side with what users would pick instead. Ratios measured
+// in the same run; variants interleaved (A B C A B C …) after a warm-up; medians and spread.
+//
+//   node test/bench/run.mjs            the full run (a few minutes on 2 cores)
+//   node test/bench/run.mjs --smoke    seconds: keeps the benchmarks working (CI)
+//   --only log,http,reentry,memory,scale   --out results.json
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { nodeBinary, VERSIONS } from '../../.ci/node-binaries.mjs';
+import { fmt, median, spread, table } from './stats.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const autocannon = createRequire(import.meta.url)('autocannon');
+const { values } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    only: { type: 'string', default: 'log,http,reentry,memory,scale' },
+    out: { type: 'string', default: join(here, '..', '..', '.tracebridge-out', 'bench-results.json') },
+  },
+});
+const smoke = values.smoke;
+const parts = new Set(values.only.split(','));
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, smoke, startedAt: new Date().toISOString() };
+
+function runNode(args, node = process.execPath) {
+  const r = spawnSync(node, args, { cwd: here, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`bench child failed: ${args.join(' ')}\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1));
+}
+
+// ---- 1. log-call cost ------------------------------------------------------------------
+function logCall() {
+  const variants = ['bare', 'floor', 'tracebridge', 'format-reads-als', 'instrumentation-winston'];
+  const rounds = smoke ? 1 : 7;
+  const calls = smoke ? 3000 : 100_000;
+  const perVariant = Object.fromEntries(variants.map((v) => [v, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const v of variants) perVariant[v].push(median(runNode(['log-call.mjs', v, String(calls), smoke ? '1' : '5']).samples[v]));
+  }
+  const bare = median(perVariant.bare);
+  const floor = median(perVariant.floor);
+  const rows = variants.map((v) => ({ variant: v, nsPerCall: median(perVariant[v]), spreadPct: spread(perVariant[v]), vsBare: median(perVariant[v]) / bare }));
+  const tb = median(perVariant.tracebridge);
+  const targets = {
+    'tracebridge within 5% of the floor': { value: tb / floor, met: tb / floor <= 1.05 },
+    'tracebridge at least 20% cheaper than instrumentation-winston': {
+      value: tb / median(perVariant['instrumentation-winston']),
+      met: tb / median(perVariant['instrumentation-winston']) <= 0.8,
+    },
+  };
+  console.log(`\n1. Log-call cost (ns per logger.info, JSON format, no-op transport, inside a request context; ${rounds} rounds, one fresh process per sample)\n`);
+  console.log(table(['variant', 'ns/call', 'spread', '× bare'], rows.map((r) => [r.variant, fmt(r.nsPerCall), `±${fmt(r.spreadPct / 2)}%`, fmt(r.vsBare, 2)])));
+  printTargets(targets);
+  return { rows, targets };
+}
+
+function printTargets(targets) {
+  for (const [name, t] of Object.entries(targets)) console.log(`   ${t.met ? 'met ' : 'MISS'}  ${name}: ${fmt(t.value, 3)}`);
+}
+
+// ---- servers ---------------------------------------------------------------------------
+async function startServer(variant, flags = []) {
+  const child = spawn(process.execPath, [...flags, join(here, 'http-server.mjs'), variant], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = /"port":(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`${variant} exited with ${code}`)));
+  });
+  return { variant, child, port };
+}
+
+function stats(port) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: '127.0.0.1', port, path: '/__stats', agent: false }, (res) => {
+      let body = '';
+      res.on('data', (c) => {
+        body += c;
+      });
+      res.on('end', () => resolve(JSON.parse(body)));
+    }).on('error', reject);
+  });
+}
+
+function cannon(port, options) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url: `http://127.0.0.1:${port}/`, headers: { traceparent: TRACEPARENT }, ...options }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+/** One measured load: req/s, latency, and the server's CPU µs per request. */
+async function measure(server, options) {
+  const before = await stats(server.port);
+  const result = await cannon(server.port, options);
+  const after = await stats(server.port);
+  const requests = result.requests.total;
+  return {
+    rps: requests / (options.duration ?? result.duration),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuPerRequestUs: (after.cpu - before.cpu) / Math.max(requests, 1),
+    errors: result.errors + result.non2xx,
+  };
+}
+
+// ---- 2. HTTP throughput ----------------------------------------------------------------
+async function httpThroughput() {
+  const groups = {
+    express: ['bare', 'tracebridge', 'express-winston', 'pino-http', 'cls-rtracer+morgan', 'minimal'],
+    koa: ['bare', 'tracebridge', 'koa-logger', 'minimal'],
+  };
+  const rounds = smoke ? 1 : 3;
+  const duration = smoke ? 0.5 : 4;
+  const out = {};
+  for (const [framework, variants] of Object.entries(groups)) {
+    const servers = [];
+    for (const v of variants) servers.push(await startServer(`${framework}:${v}`));
+    try {
+      for (const s of servers) await cannon(s.port, { connections: 50, duration: smoke ? 0.3 : 1.5 }); // warm-up
+      const samples = Object.fromEntries(variants.map((v) => [v, []]));
+      for (let r = 0; r < rounds; r++) {
+        for (const s of servers) samples[s.variant.split(':')[1]].push(await measure(s, { connections: 50, duration }));
+      }
+      const bare = samples.bare;
+      const med = (v, key) => median(samples[v].map((x) => x[key]));
+      out[framework] = variants.map((v) => ({
+        variant: v,
+        rps: med(v, 'rps'),
+        rpsSpreadPct: spread(samples[v].map((x) => x.rps)),
+        rpsVsBare: med(v, 'rps') / median(bare.map((x) => x.rps)),
+        cpuPerRequestUs: med(v, 'cpuPerRequestUs'),
+        cpuVsBare: med(v, 'cpuPerRequestUs') / median(bare.map((x) => x.cpuPerRequestUs)),
+        p50: med(v, 'p50'),
+        p99: med(v, 'p99'),
+        errors: samples[v].reduce((a, x) => a + x.errors, 0),
+      }));
+    } finally {
+      for (const s of servers) s.child.kill('SIGTERM');
+    }
+  }
+  const row = (framework, v) => out[framework].find((r) => r.variant === v);
+  const targets = {
+    'Express + tracebridge ≥ 0.85 of bare req/s': { value: row('express', 'tracebridge').rpsVsBare, met: row('express', 'tracebridge').rpsVsBare >= 0.85 },
+    'Express + tracebridge within 5% of the minimal hand-written req/s': {
+      value: row('express', 'tracebridge').rps / row('express', 'minimal').rps,
+      met: row('express', 'tracebridge').rps / row('express', 'minimal').rps >= 0.95,
+    },
+    'Koa + tracebridge CPU/request ≤ minimal hand-written': {
+      value: row('koa', 'tracebridge').cpuPerRequestUs / row('koa', 'minimal').cpuPerRequestUs,
+      met: row('koa', 'tracebridge').cpuPerRequestUs <= row('koa', 'minimal').cpuPerRequestUs,
+    },
+  };
+  console.log(`\n2. HTTP throughput (autocannon, 50 connections, ${duration} s × ${rounds} rounds per variant, interleaved; server in its own process)\n`);
+  for (const [framework, rows] of Object.entries(out)) {
+    console.log(
+      table(
+        [framework, 'req/s', 'spread', '× bare', 'CPU µs/req', '× bare', 'p50 ms', 'p99 ms'],
+        rows.map((r) => [r.variant, fmt(r.rps), `±${fmt(r.rpsSpreadPct / 2)}%`, fmt(r.rpsVsBare, 2), fmt(r.cpuPerRequestUs, 1), fmt(r.cpuVsBare, 2), fmt(r.p50, 1), fmt(r.p99, 1)]),
+      ),
+    );
+    console.log('');
+  }
+  printTargets(targets);
+  return { ...out, targets };
+}
+
+// ---- 3. re-entry cost per Node line ----------------------------------------------------
+function reentry() {
+  const out = {};
+  const lines = smoke ? [process.version.slice(1)] : [VERSIONS[20], VERSIONS[24]];
+  console.log('\n3. Re-entry cost (CPU ns; per bind = making the bound function, per call = calling it from a foreign context)\n');
+  for (const version of lines) {
+    const r = runNode(['reentry.mjs', smoke ? '2000' : '100000', smoke ? '20000' : '2000000', smoke ? '1' : '5'], nodeBinary(version));
+    const rows = Object.entries(r.samples).map(([name, s]) => ({ mechanism: name, nsPerBind: median(s.bind), nsPerCall: median(s.call) }));
+    out[`node ${r.node} (${r.als})`] = rows;
+    console.log(table([`Node ${r.node}, ${r.als}`, 'ns/bind', 'ns/call'], rows.map((x) => [x.mechanism, fmt(x.nsPerBind), fmt(x.nsPerCall)])));
+    console.log('');
+  }
+  return out;
+}
+
+// ---- 4. memory -------------------------------------------------------------------------
+async function memory() {
+  const warm = smoke ? 500 : 10_000;
+  const amount = smoke ? 2000 : 100_000;
+  const server = await startServer('express:tracebridge', ['--expose-gc']);
+  let requestsGrowth;
+  try {
+    await cannon(server.port, { connections: 50, amount: warm });
+    const before = (await stats(server.port)).heapUsed;
+    await cannon(server.port, { connections: 50, amount });
+    const after = (await stats(server.port)).heapUsed;
+    requestsGrowth = { requests: amount, heapBefore: before, heapAfter: after, growthBytes: after - before, bytesPerRequest: (after - before) / amount };
+  } finally {
+    server.child.kill('SIGTERM');
+  }
+  const emitters = runNode(['--expose-gc', 'emitters.mjs', String(amount)]);
+  const emitterGrowth = { emitters: amount, heapBefore: emitters.before, heapAfter: emitters.after, growthBytes: emitters.after - emitters.before };
+  console.log('\n4. Memory (heap after GC)\n');
+  console.log(
+    table(
+      ['what', 'count', 'heap before', 'heap after', 'growth'],
+      [
+        ['requests through Express + tracing()', amount, mb(requestsGrowth.heapBefore), mb(requestsGrowth.heapAfter), mb(requestsGrowth.growthBytes)],
+        ['bound emitters (one listener each)', amount, mb(emitterGrowth.heapBefore), mb(emitterGrowth.heapAfter), mb(emitterGrowth.growthBytes)],
+      ],
+    ),
+  );
+  return { requests: requestsGrowth, emitters: emitterGrowth };
+}
+
+const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+
+// ---- 5. scale --------------------------------------------------------------------------
+async function scale() {
+  const levels = smoke ? [10, 100] : [10, 100, 1000];
+  const duration = smoke ? 0.5 : 3;
+  const servers = [await startServer('express:bare'), await startServer('express:tracebridge')];
+  const out = [];
+  try {
+    for (const s of servers) await cannon(s.port, { connections: 100, duration: smoke ? 0.3 : 1.5 });
+    for (const connections of levels) {
+      const [bare, tb] = [];
+      const b = await measure(servers[0], { connections, duration });
+      const t = await measure(servers[1], { connections, duration });
+      void bare;
+      void tb;
+      out.push({ connections, bareCpuUs: b.cpuPerRequestUs, tracebridgeCpuUs: t.cpuPerRequestUs, ratio: t.cpuPerRequestUs / b.cpuPerRequestUs, tracebridgeRps: t.rps, errors: b.errors + t.errors });
+    }
+  } finally {
+    for (const s of servers) s.child.kill('SIGTERM');
+  }
+  const cpus = out.map((r) => r.tracebridgeCpuUs);
+  console.log('\n5. Scale: server CPU per request as concurrency grows (Express)\n');
+  console.log(table(['in flight', 'bare µs/req', 'tracebridge µs/req', '× bare', 'req/s'], out.map((r) => [r.connections, fmt(r.bareCpuUs, 1), fmt(r.tracebridgeCpuUs, 1), fmt(r.ratio, 2), fmt(r.tracebridgeRps)])));
+  console.log(`   tracebridge CPU/request, highest ÷ lowest level: ${fmt(Math.max(...cpus) / Math.min(...cpus), 2)}`);
+  return out;
+}
+
+const started = Date.now();
+console.log(`tracebridge benchmarks${smoke ? ' (smoke)' : ''} — ${results.machine.cpus} × ${results.machine.model}, Node ${process.version}`);
+if (parts.has('log')) results.logCall = logCall();
+if (parts.has('http')) results.http = await httpThroughput();
+if (parts.has('reentry')) results.reentry = reentry();
+if (parts.has('memory')) results.memory = await memory();
+if (parts.has('scale')) results.scale = await scale();
+results.seconds = (Date.now() - started) / 1000;
+mkdirSync(dirname(values.out), { recursive: true });
+writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);
+console.log(`\nResults: ${values.out} (${fmt(results.seconds)} s)`);

@@ -1,0 +1,24 @@
+// Small statistics for the benchmarks: medians and spread over interleaved rounds.
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Relative spread: (max - min) / median, as a percentage. */
+export function spread(values) {
+  if (values.length < 2) return 0;
+  const m = median(values);
+  return m === 0 ? 0 : ((Math.max(...values) - Math.min(...values)) / m) * 100;
+}
+
+export function fmt(n, digits = 0) {
+  return Number.isFinite(n) ? n.toFixed(digits) : '—';
+}
+
+/** Prints rows as an aligned table. */
+export function table(headers, rows) {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join('  ');
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}

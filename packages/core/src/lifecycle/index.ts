@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TraceContext } from '../context.js';
 import { run } from '../current.js';
-import { bindEmitterToScope } from '../emitter.js';
+import { bindEmitsToScope } from '../emitter.js';
 import { createScope } from '../scope.js';
 import { formatTraceParent } from '../w3c/traceparent.js';
 import { contextFromRequest } from './context-from-request.js';
@@ -69,8 +69,8 @@ export function createRequestLifecycle(options: RequestLifecycleOptions = {}): R
     const state = track(req, res, context, scope, report);
     if (resolved.onDone !== undefined) state.callbacks.push(resolved.onDone);
     setHeaders(res, context);
-    bindEmitterToScope(req, scope);
-    bindEmitterToScope(res, scope);
+    bindEmitsToScope(req, scope);
+    bindEmitsToScope(res, scope);
     return context;
   }
 

@@ -45,6 +45,20 @@ export function writerFor(
       `${pkg}: the logger needs log(level, message, meta) (winston) or level methods (pino)`,
     );
   }
+  // A Winston logger builds the record inside log() and hands it to write(): a proxy of the
+  // logger whose write stamps the record there, as its last property, keeps traceFormat's
+  // removal of the stamp on V8's fast path (stamping the meta object instead puts it in the
+  // middle of the record, and deleting it then turns the record into a slow dictionary).
+  let pending: TraceContext | undefined;
+  let proxy: Record<string, unknown> | undefined;
+  if (winstonStyle && typeof target.write === 'function') {
+    const baseWrite = target.write as (info: unknown, ...rest: unknown[]) => unknown;
+    proxy = Object.create(logger) as Record<string, unknown>;
+    proxy.write = function stampingWrite(info: unknown, ...rest: unknown[]) {
+      stampRecord(info, pending, true);
+      return baseWrite.call(logger, info, ...rest);
+    };
+  }
   const write = (
     level: string,
     message: string,
@@ -58,11 +72,23 @@ export function writerFor(
       record.trace_flags = (ctx.traceFlags & 0xff).toString(16).padStart(2, '0');
       if (ctx.requestId !== undefined) record.request_id = ctx.requestId;
     }
-    stampRecord(record, ctx, true);
     if (winstonStyle) {
-      (log as (l: string, m: string, r: object) => unknown).call(logger, level, message, record);
+      if (proxy === undefined) stampRecord(record, ctx, true);
+      const previous = pending;
+      pending = ctx;
+      try {
+        (log as (l: string, m: string, r: object) => unknown).call(
+          proxy ?? logger,
+          level,
+          message,
+          record,
+        );
+      } finally {
+        pending = previous;
+      }
       return;
     }
+    stampRecord(record, ctx, true);
     const method = target[level];
     const fn = typeof method === 'function' ? method : target.info;
     if (typeof fn === 'function') fn.call(logger, record, message);

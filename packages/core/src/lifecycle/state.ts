@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TraceContext } from '../context.js';
 import type { Scope } from '../scope.js';
+import { requestState, setRequestState } from '../store.js';
 
 /** What a request lifecycle's `onDone` receives, once per request. */
 export interface RequestDone {
@@ -41,14 +42,12 @@ export interface RequestState {
   socket: Socket | undefined;
 }
 
-const kState = Symbol.for('@tracebridge/core.request');
 const kPending = Symbol.for('@tracebridge/core.socket.pending');
 
-type WithState = IncomingMessage & { [kState]?: RequestState };
 type TrackedSocket = Socket & { [kPending]?: Set<RequestState> };
 
 export function stateOf(req: IncomingMessage): RequestState | undefined {
-  return (req as WithState)[kState];
+  return requestState(req) as RequestState | undefined;
 }
 
 /**
@@ -80,7 +79,7 @@ export function track(
     onError: (error) => complete(state, !res.writableFinished, toError(error), report),
     socket: undefined,
   };
-  (req as WithState)[kState] = state;
+  setRequestState(req, state);
   res.on('finish', state.onFinish);
   res.on('close', state.onClose);
   res.on('error', state.onError);

@@ -13,10 +13,6 @@ interface Slot {
    * them without re-checking. A prototype, not a WeakSet: no weak table to grow and sweep
    * once per request. */
   readonly proto: object;
-  /** Per-request lifecycle state, by Node request. A weak map rather than a property: adding
-   * a property to a request whose prototype a framework replaced (Express) costs micro-
-   * seconds, as V8 cannot reuse a cached shape for it. */
-  readonly requests: WeakMap<object, unknown>;
 }
 
 const SLOT_KEY = Symbol.for('@tracebridge/core.store');
@@ -27,7 +23,6 @@ function createSlot(): Slot {
     version: SLOT_VERSION,
     als: new AsyncLocalStorage<TraceContext>(),
     proto: Object.freeze(Object.create(Object.prototype)),
-    requests: new WeakMap(),
   };
 }
 
@@ -39,8 +34,7 @@ function isCompatible(value: unknown): value is Slot {
     typeof slot.als?.run === 'function' &&
     typeof slot.als.getStore === 'function' &&
     typeof slot.proto === 'object' &&
-    slot.proto !== null &&
-    slot.requests instanceof WeakMap
+    slot.proto !== null
   );
 }
 
@@ -111,12 +105,4 @@ export function attachOtelContext(target: object, otelContext: unknown): void {
 
 export function linkedOtelContext(ctx: TraceContext): unknown {
   return (ctx as unknown as Record<symbol, unknown>)[kOtelContext];
-}
-
-export function requestState(req: object): unknown {
-  return slot.requests.get(req);
-}
-
-export function setRequestState(req: object, state: unknown): void {
-  slot.requests.set(req, state);
 }

@@ -20,23 +20,29 @@ export interface TraceState {
   traceContext?: TraceContext;
 }
 
-// The Koa context of a Node request, for hooks that only get (req, res).
-const contexts = new WeakMap<IncomingMessage, KoaContextLike>();
+// The Koa context of a Node request, for hooks that only get (req, res): a symbol property
+// (a WeakMap keyed by requests costs micro-seconds per request under load).
+const kKoaContext = Symbol.for('@tracebridge/koa.context');
+type WithKoa = IncomingMessage & { [kKoaContext]?: KoaContextLike };
 
 export function rememberContext(ctx: KoaContextLike): void {
-  contexts.set(ctx.req, ctx);
+  (ctx.req as WithKoa)[kKoaContext] = ctx;
+}
+
+function contextOf(req: IncomingMessage): KoaContextLike | undefined {
+  return (req as WithKoa)[kKoaContext];
 }
 
 /** The Node response of a request the middleware saw. */
 export function koaResponse(req: IncomingMessage): ServerResponse {
-  const res = contexts.get(req)?.res;
+  const res = contextOf(req)?.res;
   if (res === undefined) throw new Error('@tracebridge/koa: no Koa context for this request');
   return res;
 }
 
 /** `http.route`: @koa/router's matched route pattern, when a route matched. */
 export function koaRoute(req: IncomingMessage): string | undefined {
-  const route = contexts.get(req)?._matchedRoute;
+  const route = contextOf(req)?._matchedRoute;
   return typeof route === 'string' && route !== '' ? route : undefined;
 }
 

@@ -42,12 +42,17 @@ function expressClientAddress(req: IncomingMessage): string | undefined {
  * app.use(traceContext({ logger }));
  * app.use(requestLogger({ logger, skip: (req) => req.url === '/health' }));
  */
-export function requestLogger(options: RequestLoggerOptions) {
-  const onDone = createRequestLog({
+/** The request-line writer with Express's route and client address. */
+export function expressRequestLog(options: RequestLoggerOptions) {
+  return createRequestLog({
     clientAddress: expressClientAddress,
     ...options,
     route: (req) => expressRoute(req),
   });
+}
+
+export function requestLogger(options: RequestLoggerOptions) {
+  const onDone = expressRequestLog(options);
   const lifecycle = createRequestLifecycle({ onDone });
   return function tracebridgeRequestLogger(
     req: IncomingMessage,

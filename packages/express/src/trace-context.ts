@@ -48,9 +48,20 @@ export function checkLogger(logger: unknown): void {
  * });
  */
 export function traceContext(options: TraceContextOptions = {}) {
+  return contextMiddleware(options, undefined);
+}
+
+/** traceContext, optionally with the request line's writer in the same lifecycle (one
+ * middleware, one start per request: what tracing() mounts). */
+export function contextMiddleware(
+  options: TraceContextOptions,
+  onDone: RequestLifecycleOptions['onDone'],
+) {
   const { logger, ...lifecycleOptions } = options;
   checkLogger(logger);
-  const lifecycle = createRequestLifecycle(lifecycleOptions);
+  const lifecycle = createRequestLifecycle(
+    onDone === undefined ? lifecycleOptions : { ...lifecycleOptions, onDone },
+  );
   return function tracebridgeTraceContext(
     req: IncomingMessage,
     res: ServerResponse,

@@ -58,6 +58,21 @@ describe.each([
   });
 });
 
+describe('adapter options are checked at creation', () => {
+  it('refuses a logger that is neither Winston nor pino-style, with the package name', () => {
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
+    expect(() => expressTraceContext({ logger: { info() {} } as any })).toThrow(
+      /^@tracebridge\/express: logger must be/,
+    );
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
+    expect(() => koaTraceContext({ logger: 'console' as any })).toThrow(
+      /^@tracebridge\/koa: logger must be/,
+    );
+    // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
+    expect(() => expressTraceContext({ trustIncoming: 'yes' as any })).toThrow(/trustIncoming/);
+  });
+});
+
 describe.each([
   ['Koa 3', Koa3],
   ['Koa 2', Koa2 as unknown as typeof Koa3],

@@ -18,7 +18,8 @@ class Noop extends Transport {
   }
 }
 const devNull = () => new Writable({ write: (_chunk, _encoding, callback) => callback() });
-const plainLogger = () => winston.createLogger({ format: winston.format.json(), transports: [new Noop()] });
+const plainLogger = () =>
+  winston.createLogger({ format: winston.format.json(), transports: [new Noop()] });
 
 async function tracebridgeLogger() {
   const { createLogger } = await import('@tracebridge/core/winston');
@@ -39,13 +40,27 @@ function minimal(logger) {
     express: (req, res, next) =>
       als.run({ traceId: traceIdOf(req) }, () => {
         const start = process.hrtime.bigint();
-        res.on('finish', () => logger.info('request', { method: req.method, url: req.url, status: res.statusCode, ms: Number(process.hrtime.bigint() - start) / 1e6 }));
+        res.on('finish', () =>
+          logger.info('request', {
+            method: req.method,
+            url: req.url,
+            status: res.statusCode,
+            ms: Number(process.hrtime.bigint() - start) / 1e6,
+          }),
+        );
         next();
       }),
     koa: (ctx, next) =>
       als.run({ traceId: traceIdOf(ctx.req) }, () => {
         const start = process.hrtime.bigint();
-        ctx.res.on('finish', () => logger.info('request', { method: ctx.method, url: ctx.url, status: ctx.status, ms: Number(process.hrtime.bigint() - start) / 1e6 }));
+        ctx.res.on('finish', () =>
+          logger.info('request', {
+            method: ctx.method,
+            url: ctx.url,
+            status: ctx.status,
+            ms: Number(process.hrtime.bigint() - start) / 1e6,
+          }),
+        );
         return next();
       }),
   };
@@ -122,13 +137,17 @@ const server = http.createServer((req, res) => {
   if (req.url === '/__stats') {
     globalThis.gc?.();
     const cpu = process.cpuUsage();
-    res.end(JSON.stringify({ cpu: cpu.user + cpu.system, heapUsed: process.memoryUsage().heapUsed }));
+    res.end(
+      JSON.stringify({ cpu: cpu.user + cpu.system, heapUsed: process.memoryUsage().heapUsed }),
+    );
     return;
   }
   app(req, res);
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`));
+server.listen(0, '127.0.0.1', () =>
+  process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`),
+);
 process.on('SIGTERM', () => {
   server.closeAllConnections();
   server.close(() => process.exit(0));

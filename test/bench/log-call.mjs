@@ -44,7 +44,10 @@ const als = new AsyncLocalStorage();
 function build(variant) {
   switch (variant) {
     case 'bare':
-      return { logger: winston.createLogger({ format: json, transports: [new Noop()] }), enter: (fn) => fn() };
+      return {
+        logger: winston.createLogger({ format: json, transports: [new Noop()] }),
+        enter: (fn) => fn(),
+      };
     case 'floor': {
       // The same fields as constants: an extra format stage and a bigger line, no context work.
       const constants = winston.format((info) => {
@@ -55,22 +58,33 @@ function build(variant) {
         return info;
       });
       return {
-        logger: winston.createLogger({ format: winston.format.combine(constants(), json), transports: [new Noop()] }),
+        logger: winston.createLogger({
+          format: winston.format.combine(constants(), json),
+          transports: [new Noop()],
+        }),
         enter: (fn) => fn(),
       };
     }
     case 'format-only':
       return {
-        logger: winston.createLogger({ format: winston.format.combine(tbWinston.traceFormat(), json), transports: [new Noop()] }),
+        logger: winston.createLogger({
+          format: winston.format.combine(tbWinston.traceFormat(), json),
+          transports: [new Noop()],
+        }),
         enter: (fn) => core.run(ctx, fn),
       };
     case 'capture-only':
       return {
-        logger: tbWinston.captureOnWrite(winston.createLogger({ format: json, transports: [new Noop()] })),
+        logger: tbWinston.captureOnWrite(
+          winston.createLogger({ format: json, transports: [new Noop()] }),
+        ),
         enter: (fn) => core.run(ctx, fn),
       };
     case 'tracebridge':
-      return { logger: tbWinston.createLogger({ transports: [new Noop()] }), enter: (fn) => core.run(ctx, fn) };
+      return {
+        logger: tbWinston.createLogger({ transports: [new Noop()] }),
+        enter: (fn) => core.run(ctx, fn),
+      };
     case 'format-reads-als': {
       const fromStore = winston.format((info) => {
         const store = als.getStore();
@@ -83,8 +97,12 @@ function build(variant) {
         return info;
       });
       return {
-        logger: winston.createLogger({ format: winston.format.combine(fromStore(), json), transports: [new Noop()] }),
-        enter: (fn) => als.run({ traceId: ctx.traceId, spanId: ctx.spanId, requestId: 'req-1' }, fn),
+        logger: winston.createLogger({
+          format: winston.format.combine(fromStore(), json),
+          transports: [new Noop()],
+        }),
+        enter: (fn) =>
+          als.run({ traceId: ctx.traceId, spanId: ctx.spanId, requestId: 'req-1' }, fn),
       };
     }
     case 'instrumentation-winston': {
@@ -92,10 +110,11 @@ function build(variant) {
       const tracer = trace.getTracer('bench');
       return {
         logger: winston.createLogger({ format: json, transports: [new Noop()] }),
-        enter: (fn) => tracer.startActiveSpan('request', (span) => {
-          fn();
-          span.end();
-        }),
+        enter: (fn) =>
+          tracer.startActiveSpan('request', (span) => {
+            fn();
+            span.end();
+          }),
       };
     }
     default:

@@ -56,18 +56,28 @@ function timeCpu(n, body) {
 const samples = Object.fromEntries(Object.keys(mechanisms).map((m) => [m, { bind: [], call: [] }]));
 for (let r = -1; r < rounds; r++) {
   for (const [name, make] of Object.entries(mechanisms)) {
-    const perBind = als.run(store, () => core.run(ctx, () => timeCpu(binds, (n) => {
-      for (let i = 0; i < n; i++) make();
-    })));
+    const perBind = als.run(store, () =>
+      core.run(ctx, () =>
+        timeCpu(binds, (n) => {
+          for (let i = 0; i < n; i++) make();
+        }),
+      ),
+    );
     const bound = als.run(store, () => core.run(ctx, () => make()));
-    const perCall = als.run(foreign, () => timeCpu(calls, (n) => {
-      for (let i = 0; i < n; i++) bound();
-    }));
+    const perCall = als.run(foreign, () =>
+      timeCpu(calls, (n) => {
+        for (let i = 0; i < n; i++) bound();
+      }),
+    );
     if (r >= 0) {
       samples[name].bind.push(perBind);
       samples[name].call.push(perCall);
     }
   }
 }
-const alsKind = /AsyncContextFrame/.test(AsyncLocalStorage.toString()) ? 'AsyncContextFrame' : 'async_hooks';
-process.stdout.write(`${JSON.stringify({ node: process.version, als: alsKind, samples, sink: sink > 0 })}\n`);
+const alsKind = /AsyncContextFrame/.test(AsyncLocalStorage.toString())
+  ? 'AsyncContextFrame'
+  : 'async_hooks';
+process.stdout.write(
+  `${JSON.stringify({ node: process.version, als: alsKind, samples, sink: sink > 0 })}\n`,
+);

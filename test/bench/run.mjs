@@ -22,13 +22,20 @@ const { values } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
     only: { type: 'string', default: 'log,http,reentry,memory,scale' },
-    out: { type: 'string', default: join(here, '..', '..', '.tracebridge-out', 'bench-results.json') },
+    out: {
+      type: 'string',
+      default: join(here, '..', '..', '.tracebridge-out', 'bench-results.json'),
+    },
   },
 });
 const smoke = values.smoke;
 const parts = new Set(values.only.split(','));
 const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-const results = { machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version }, smoke, startedAt: new Date().toISOString() };
+const results = {
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
+  smoke,
+  startedAt: new Date().toISOString(),
+};
 
 function runNode(args, node = process.execPath) {
   const r = spawnSync(node, args, { cwd: here, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -43,11 +50,19 @@ function logCall() {
   const calls = smoke ? 3000 : 100_000;
   const perVariant = Object.fromEntries(variants.map((v) => [v, []]));
   for (let r = 0; r < rounds; r++) {
-    for (const v of variants) perVariant[v].push(median(runNode(['log-call.mjs', v, String(calls), smoke ? '1' : '5']).samples[v]));
+    for (const v of variants)
+      perVariant[v].push(
+        median(runNode(['log-call.mjs', v, String(calls), smoke ? '1' : '5']).samples[v]),
+      );
   }
   const bare = median(perVariant.bare);
   const floor = median(perVariant.floor);
-  const rows = variants.map((v) => ({ variant: v, nsPerCall: median(perVariant[v]), spreadPct: spread(perVariant[v]), vsBare: median(perVariant[v]) / bare }));
+  const rows = variants.map((v) => ({
+    variant: v,
+    nsPerCall: median(perVariant[v]),
+    spreadPct: spread(perVariant[v]),
+    vsBare: median(perVariant[v]) / bare,
+  }));
   const tb = median(perVariant.tracebridge);
   const targets = {
     'tracebridge within 5% of the floor': { value: tb / floor, met: tb / floor <= 1.05 },
@@ -56,19 +71,29 @@ function logCall() {
       met: tb / median(perVariant['instrumentation-winston']) <= 0.8,
     },
   };
-  console.log(`\n1. Log-call cost (ns per logger.info, JSON format, no-op transport, inside a request context; ${rounds} rounds, one fresh process per sample)\n`);
-  console.log(table(['variant', 'ns/call', 'spread', '× bare'], rows.map((r) => [r.variant, fmt(r.nsPerCall), `±${fmt(r.spreadPct / 2)}%`, fmt(r.vsBare, 2)])));
+  console.log(
+    `\n1. Log-call cost (ns per logger.info, JSON format, no-op transport, inside a request context; ${rounds} rounds, one fresh process per sample)\n`,
+  );
+  console.log(
+    table(
+      ['variant', 'ns/call', 'spread', '× bare'],
+      rows.map((r) => [r.variant, fmt(r.nsPerCall), `±${fmt(r.spreadPct / 2)}%`, fmt(r.vsBare, 2)]),
+    ),
+  );
   printTargets(targets);
   return { rows, targets };
 }
 
 function printTargets(targets) {
-  for (const [name, t] of Object.entries(targets)) console.log(`   ${t.met ? 'met ' : 'MISS'}  ${name}: ${fmt(t.value, 3)}`);
+  for (const [name, t] of Object.entries(targets))
+    console.log(`   ${t.met ? 'met ' : 'MISS'}  ${name}: ${fmt(t.value, 3)}`);
 }
 
 // ---- servers ---------------------------------------------------------------------------
 async function startServer(variant, flags = []) {
-  const child = spawn(process.execPath, [...flags, join(here, 'http-server.mjs'), variant], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...flags, join(here, 'http-server.mjs'), variant], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.setEncoding('utf8');
@@ -84,19 +109,24 @@ async function startServer(variant, flags = []) {
 
 function stats(port) {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: '/__stats', agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => {
-        body += c;
-      });
-      res.on('end', () => resolve(JSON.parse(body)));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: '/__stats', agent: false }, (res) => {
+        let body = '';
+        res.on('data', (c) => {
+          body += c;
+        });
+        res.on('end', () => resolve(JSON.parse(body)));
+      })
+      .on('error', reject);
   });
 }
 
 function cannon(port, options) {
   return new Promise((resolve, reject) => {
-    autocannon({ url: `http://127.0.0.1:${port}/`, headers: { traceparent: TRACEPARENT }, ...options }, (err, result) => (err ? reject(err) : resolve(result)));
+    autocannon(
+      { url: `http://127.0.0.1:${port}/`, headers: { traceparent: TRACEPARENT }, ...options },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
   });
 }
 
@@ -118,7 +148,14 @@ async function measure(server, options) {
 // ---- 2. HTTP throughput ----------------------------------------------------------------
 async function httpThroughput() {
   const groups = {
-    express: ['bare', 'tracebridge', 'express-winston', 'pino-http', 'cls-rtracer+morgan', 'minimal'],
+    express: [
+      'bare',
+      'tracebridge',
+      'express-winston',
+      'pino-http',
+      'cls-rtracer+morgan',
+      'minimal',
+    ],
     koa: ['bare', 'tracebridge', 'koa-logger', 'minimal'],
   };
   const rounds = smoke ? 1 : 3;
@@ -128,10 +165,12 @@ async function httpThroughput() {
     const servers = [];
     for (const v of variants) servers.push(await startServer(`${framework}:${v}`));
     try {
-      for (const s of servers) await cannon(s.port, { connections: 50, duration: smoke ? 0.3 : 1.5 }); // warm-up
+      for (const s of servers)
+        await cannon(s.port, { connections: 50, duration: smoke ? 0.3 : 1.5 }); // warm-up
       const samples = Object.fromEntries(variants.map((v) => [v, []]));
       for (let r = 0; r < rounds; r++) {
-        for (const s of servers) samples[s.variant.split(':')[1]].push(await measure(s, { connections: 50, duration }));
+        for (const s of servers)
+          samples[s.variant.split(':')[1]].push(await measure(s, { connections: 50, duration }));
       }
       const bare = samples.bare;
       const med = (v, key) => median(samples[v].map((x) => x[key]));
@@ -152,7 +191,10 @@ async function httpThroughput() {
   }
   const row = (framework, v) => out[framework].find((r) => r.variant === v);
   const targets = {
-    'Express + tracebridge ≥ 0.85 of bare req/s': { value: row('express', 'tracebridge').rpsVsBare, met: row('express', 'tracebridge').rpsVsBare >= 0.85 },
+    'Express + tracebridge ≥ 0.85 of bare req/s': {
+      value: row('express', 'tracebridge').rpsVsBare,
+      met: row('express', 'tracebridge').rpsVsBare >= 0.85,
+    },
     'Express + tracebridge within 5% of the minimal hand-written req/s': {
       value: row('express', 'tracebridge').rps / row('express', 'minimal').rps,
       met: row('express', 'tracebridge').rps / row('express', 'minimal').rps >= 0.95,
@@ -162,12 +204,23 @@ async function httpThroughput() {
       met: row('koa', 'tracebridge').cpuPerRequestUs <= row('koa', 'minimal').cpuPerRequestUs,
     },
   };
-  console.log(`\n2. HTTP throughput (autocannon, 50 connections, ${duration} s × ${rounds} rounds per variant, interleaved; server in its own process)\n`);
+  console.log(
+    `\n2. HTTP throughput (autocannon, 50 connections, ${duration} s × ${rounds} rounds per variant, interleaved; server in its own process)\n`,
+  );
   for (const [framework, rows] of Object.entries(out)) {
     console.log(
       table(
         [framework, 'req/s', 'spread', '× bare', 'CPU µs/req', '× bare', 'p50 ms', 'p99 ms'],
-        rows.map((r) => [r.variant, fmt(r.rps), `±${fmt(r.rpsSpreadPct / 2)}%`, fmt(r.rpsVsBare, 2), fmt(r.cpuPerRequestUs, 1), fmt(r.cpuVsBare, 2), fmt(r.p50, 1), fmt(r.p99, 1)]),
+        rows.map((r) => [
+          r.variant,
+          fmt(r.rps),
+          `±${fmt(r.rpsSpreadPct / 2)}%`,
+          fmt(r.rpsVsBare, 2),
+          fmt(r.cpuPerRequestUs, 1),
+          fmt(r.cpuVsBare, 2),
+          fmt(r.p50, 1),
+          fmt(r.p99, 1),
+        ]),
       ),
     );
     console.log('');
@@ -180,12 +233,26 @@ async function httpThroughput() {
 function reentry() {
   const out = {};
   const lines = smoke ? [process.version.slice(1)] : [VERSIONS[20], VERSIONS[24]];
-  console.log('\n3. Re-entry cost (CPU ns; per bind = making the bound function, per call = calling it from a foreign context)\n');
+  console.log(
+    '\n3. Re-entry cost (CPU ns; per bind = making the bound function, per call = calling it from a foreign context)\n',
+  );
   for (const version of lines) {
-    const r = runNode(['reentry.mjs', smoke ? '2000' : '100000', smoke ? '20000' : '2000000', smoke ? '1' : '5'], nodeBinary(version));
-    const rows = Object.entries(r.samples).map(([name, s]) => ({ mechanism: name, nsPerBind: median(s.bind), nsPerCall: median(s.call) }));
+    const r = runNode(
+      ['reentry.mjs', smoke ? '2000' : '100000', smoke ? '20000' : '2000000', smoke ? '1' : '5'],
+      nodeBinary(version),
+    );
+    const rows = Object.entries(r.samples).map(([name, s]) => ({
+      mechanism: name,
+      nsPerBind: median(s.bind),
+      nsPerCall: median(s.call),
+    }));
     out[`node ${r.node} (${r.als})`] = rows;
-    console.log(table([`Node ${r.node}, ${r.als}`, 'ns/bind', 'ns/call'], rows.map((x) => [x.mechanism, fmt(x.nsPerBind), fmt(x.nsPerCall)])));
+    console.log(
+      table(
+        [`Node ${r.node}, ${r.als}`, 'ns/bind', 'ns/call'],
+        rows.map((x) => [x.mechanism, fmt(x.nsPerBind), fmt(x.nsPerCall)]),
+      ),
+    );
     console.log('');
   }
   return out;
@@ -202,19 +269,42 @@ async function memory() {
     const before = (await stats(server.port)).heapUsed;
     await cannon(server.port, { connections: 50, amount });
     const after = (await stats(server.port)).heapUsed;
-    requestsGrowth = { requests: amount, heapBefore: before, heapAfter: after, growthBytes: after - before, bytesPerRequest: (after - before) / amount };
+    requestsGrowth = {
+      requests: amount,
+      heapBefore: before,
+      heapAfter: after,
+      growthBytes: after - before,
+      bytesPerRequest: (after - before) / amount,
+    };
   } finally {
     server.child.kill('SIGTERM');
   }
   const emitters = runNode(['--expose-gc', 'emitters.mjs', String(amount)]);
-  const emitterGrowth = { emitters: amount, heapBefore: emitters.before, heapAfter: emitters.after, growthBytes: emitters.after - emitters.before };
+  const emitterGrowth = {
+    emitters: amount,
+    heapBefore: emitters.before,
+    heapAfter: emitters.after,
+    growthBytes: emitters.after - emitters.before,
+  };
   console.log('\n4. Memory (heap after GC)\n');
   console.log(
     table(
       ['what', 'count', 'heap before', 'heap after', 'growth'],
       [
-        ['requests through Express + tracing()', amount, mb(requestsGrowth.heapBefore), mb(requestsGrowth.heapAfter), mb(requestsGrowth.growthBytes)],
-        ['bound emitters (one listener each)', amount, mb(emitterGrowth.heapBefore), mb(emitterGrowth.heapAfter), mb(emitterGrowth.growthBytes)],
+        [
+          'requests through Express + tracing()',
+          amount,
+          mb(requestsGrowth.heapBefore),
+          mb(requestsGrowth.heapAfter),
+          mb(requestsGrowth.growthBytes),
+        ],
+        [
+          'bound emitters (one listener each)',
+          amount,
+          mb(emitterGrowth.heapBefore),
+          mb(emitterGrowth.heapAfter),
+          mb(emitterGrowth.growthBytes),
+        ],
       ],
     ),
   );
@@ -230,27 +320,50 @@ async function scale() {
   const servers = [await startServer('express:bare'), await startServer('express:tracebridge')];
   const out = [];
   try {
-    for (const s of servers) await cannon(s.port, { connections: 100, duration: smoke ? 0.3 : 1.5 });
+    for (const s of servers)
+      await cannon(s.port, { connections: 100, duration: smoke ? 0.3 : 1.5 });
     for (const connections of levels) {
       const [bare, tb] = [];
       const b = await measure(servers[0], { connections, duration });
       const t = await measure(servers[1], { connections, duration });
       void bare;
       void tb;
-      out.push({ connections, bareCpuUs: b.cpuPerRequestUs, tracebridgeCpuUs: t.cpuPerRequestUs, ratio: t.cpuPerRequestUs / b.cpuPerRequestUs, tracebridgeRps: t.rps, errors: b.errors + t.errors });
+      out.push({
+        connections,
+        bareCpuUs: b.cpuPerRequestUs,
+        tracebridgeCpuUs: t.cpuPerRequestUs,
+        ratio: t.cpuPerRequestUs / b.cpuPerRequestUs,
+        tracebridgeRps: t.rps,
+        errors: b.errors + t.errors,
+      });
     }
   } finally {
     for (const s of servers) s.child.kill('SIGTERM');
   }
   const cpus = out.map((r) => r.tracebridgeCpuUs);
   console.log('\n5. Scale: server CPU per request as concurrency grows (Express)\n');
-  console.log(table(['in flight', 'bare µs/req', 'tracebridge µs/req', '× bare', 'req/s'], out.map((r) => [r.connections, fmt(r.bareCpuUs, 1), fmt(r.tracebridgeCpuUs, 1), fmt(r.ratio, 2), fmt(r.tracebridgeRps)])));
-  console.log(`   tracebridge CPU/request, highest ÷ lowest level: ${fmt(Math.max(...cpus) / Math.min(...cpus), 2)}`);
+  console.log(
+    table(
+      ['in flight', 'bare µs/req', 'tracebridge µs/req', '× bare', 'req/s'],
+      out.map((r) => [
+        r.connections,
+        fmt(r.bareCpuUs, 1),
+        fmt(r.tracebridgeCpuUs, 1),
+        fmt(r.ratio, 2),
+        fmt(r.tracebridgeRps),
+      ]),
+    ),
+  );
+  console.log(
+    `   tracebridge CPU/request, highest ÷ lowest level: ${fmt(Math.max(...cpus) / Math.min(...cpus), 2)}`,
+  );
   return out;
 }
 
 const started = Date.now();
-console.log(`tracebridge benchmarks${smoke ? ' (smoke)' : ''} — ${results.machine.cpus} × ${results.machine.model}, Node ${process.version}`);
+console.log(
+  `tracebridge benchmarks${smoke ? ' (smoke)' : ''} — ${results.machine.cpus} × ${results.machine.model}, Node ${process.version}`,
+);
 if (parts.has('log')) results.logCall = logCall();
 if (parts.has('http')) results.http = await httpThroughput();
 if (parts.has('reentry')) results.reentry = reentry();

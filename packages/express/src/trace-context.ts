@@ -5,7 +5,12 @@ import {
   run,
   type TraceContext,
 } from '@tracebridge/core';
-import { bindLogger, type ChildLogger, type WritableLogger } from '@tracebridge/core/winston';
+import {
+  bindLogger,
+  type ChildLogger,
+  isBindableLogger,
+  type WritableLogger,
+} from '@tracebridge/core/winston';
 
 /** Options of {@link traceContext}: core's request lifecycle, and a logger for `req.log`. */
 export interface TraceContextOptions extends Omit<RequestLifecycleOptions, 'onDone'> {
@@ -17,13 +22,7 @@ type Next = (error?: unknown) => void;
 type RequestWithContext = IncomingMessage & { traceContext?: TraceContext; log?: unknown };
 
 export function checkLogger(logger: unknown): void {
-  if (
-    logger !== undefined &&
-    (typeof logger !== 'object' ||
-      logger === null ||
-      (typeof (logger as { write?: unknown }).write !== 'function' &&
-        typeof (logger as { child?: unknown }).child !== 'function'))
-  ) {
+  if (logger !== undefined && !isBindableLogger(logger)) {
     throw new TypeError(
       '@tracebridge/express: logger must be a Winston logger (write) or a pino-style logger (child)',
     );

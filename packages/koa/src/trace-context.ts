@@ -1,5 +1,10 @@
 import { createRequestLifecycle, type RequestLifecycleOptions, run } from '@tracebridge/core';
-import { bindLogger, type ChildLogger, type WritableLogger } from '@tracebridge/core/winston';
+import {
+  bindLogger,
+  type ChildLogger,
+  isBindableLogger,
+  type WritableLogger,
+} from '@tracebridge/core/winston';
 import { type KoaContextLike, type KoaNext, rememberContext } from './koa-context.js';
 
 /** Options of {@link traceContext}: core's request lifecycle, and a logger for `ctx.log`. */
@@ -9,13 +14,7 @@ export interface TraceContextOptions extends Omit<RequestLifecycleOptions, 'onDo
 }
 
 export function checkLogger(logger: unknown): void {
-  if (
-    logger !== undefined &&
-    (typeof logger !== 'object' ||
-      logger === null ||
-      (typeof (logger as { write?: unknown }).write !== 'function' &&
-        typeof (logger as { child?: unknown }).child !== 'function'))
-  ) {
+  if (logger !== undefined && !isBindableLogger(logger)) {
     throw new TypeError(
       '@tracebridge/koa: logger must be a Winston logger (write) or a pino-style logger (child)',
     );

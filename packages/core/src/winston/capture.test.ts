@@ -5,7 +5,7 @@ import winston from 'winston';
 import { MemoryTransport, received } from '../../test-support/winston.js';
 import { newTraceContext, type TraceContext } from '../context.js';
 import { current, run } from '../current.js';
-import { bindLogger, captureOnWrite } from './capture.js';
+import { bindLogger, captureOnWrite, isBindableLogger } from './capture.js';
 import { createLogger } from './create-logger.js';
 import { traceFormat } from './format.js';
 
@@ -185,6 +185,15 @@ describe('a transport that throws', () => {
     expect(() => run(ctx, () => brokenLogger().info('x'))).not.toThrow();
     expect(() => bindLogger(brokenLogger(), ctx).info('y')).not.toThrow();
     expect(errors.map((e) => (e as Error).message)).toEqual(['transport down', 'transport down']);
+  });
+});
+
+describe('isBindableLogger', () => {
+  it('accepts Winston and pino-style loggers, refuses the rest', () => {
+    expect(isBindableLogger(winston.createLogger())).toBe(true);
+    expect(isBindableLogger({ child: () => ({}) })).toBe(true);
+    expect(isBindableLogger({ info: () => undefined })).toBe(false);
+    expect(isBindableLogger(null)).toBe(false);
   });
 });
 

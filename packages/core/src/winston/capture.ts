@@ -123,6 +123,22 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
   }) as L;
 }
 
+/**
+ * Whether {@link bindLogger} can bind `logger`: a Winston logger (write) or a pino-style one
+ * (child). Adapters check their `logger` option with it, once.
+ *
+ * @example
+ * if (!isBindableLogger(options.logger)) throw new TypeError('logger must be winston or pino');
+ */
+export function isBindableLogger(logger: unknown): logger is WritableLogger | ChildLogger {
+  return (
+    typeof logger === 'object' &&
+    logger !== null &&
+    (typeof (logger as { write?: unknown }).write === 'function' ||
+      typeof (logger as { child?: unknown }).child === 'function')
+  );
+}
+
 /** A pino-style logger: no `write`, but `child(bindings)`. */
 export interface ChildLogger {
   child(bindings: Record<string, unknown>): unknown;

@@ -170,19 +170,23 @@ function set(record: Record<PropertyKey, unknown>, path: Path, value: unknown, f
  * });
  */
 export function traceFormat(options: TraceFormatOptions = {}): TraceFormat {
-  const { requestIdPath, fields } = resolve(options);
-  const ids = resolve(options).ids.map((f) => (f.path.length === 1 ? { ...f, key: f.path[0] } : f));
+  const resolved = resolve(options);
+  const { requestIdPath, fields } = resolved;
+  const ids = resolved.ids.map((f) => (f.path.length === 1 ? { ...f, key: f.path[0] } : f));
   const traceIdPath = ids[0]?.path ?? [];
+  const requestIdKey = requestIdPath?.length === 1 ? requestIdPath[0] : undefined;
   return {
     options,
+    // One call per log line: no per-call allocation, no extensibility probes (a frozen
+    // record makes an assignment throw, which the catch turns into "pass it on as it is").
     transform(record) {
       if (typeof record !== 'object' || record === null) return record;
       const info = record as unknown as Record<PropertyKey, unknown>;
       try {
-        const captured = capturedContext(info);
-        if (captured !== undefined && Object.isExtensible(info)) delete info[CAPTURED_CONTEXT];
-        const ctx = captured === undefined ? current() : captured;
-        if (ctx === null || ctx === undefined || !Object.isExtensible(info)) return record;
+        let ctx: TraceContext | null | undefined = capturedContext(info);
+        if (ctx !== undefined) delete info[CAPTURED_CONTEXT];
+        else ctx = current();
+        if (ctx === null || ctx === undefined) return record;
         if (!has(info, traceIdPath)) {
           for (const field of ids) {
             // Flat keys (every preset but ecs/datadog) go straight on the record.
@@ -191,11 +195,16 @@ export function traceFormat(options: TraceFormatOptions = {}): TraceFormat {
             } else set(info, field.path, field.encode(ctx));
           }
         }
-        if (requestIdPath !== undefined && ctx.requestId !== undefined)
-          set(info, requestIdPath, ctx.requestId);
-        if (fields && ctx.fields !== undefined) {
-          for (const key of Object.keys(ctx.fields)) {
-            if (info[key] === undefined) info[key] = ctx.fields[key];
+        const requestId = ctx.requestId;
+        if (requestId !== undefined) {
+          if (requestIdKey !== undefined) {
+            if (info[requestIdKey] === undefined) info[requestIdKey] = requestId;
+          } else if (requestIdPath !== undefined) set(info, requestIdPath, requestId);
+        }
+        const extra = ctx.fields;
+        if (fields && extra !== undefined) {
+          for (const key in extra) {
+            if (info[key] === undefined) info[key] = extra[key];
           }
         }
       } catch {

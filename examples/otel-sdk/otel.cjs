@@ -102,8 +102,9 @@ function processors() {
   };
 }
 
+const chosen = processors();
 const sdk = new NodeSDK({
-  ...processors(),
+  ...chosen,
   instrumentations: [
     new HttpInstrumentation(),
     new ExpressInstrumentation(),
@@ -112,5 +113,13 @@ const sdk = new NodeSDK({
 });
 sdk.start();
 
-// Services flush through this on shutdown (see two-services/service.cjs).
-globalThis[Symbol.for('tracebridge.example.otel')] = sdk;
+// Services call this on SIGTERM (see app.cjs, two-services/wiring.cjs). Exports still in
+// flight are flushed first: the SDK's shutdown alone can drop what a simple processor has
+// not handed to its exporter yet.
+globalThis[Symbol.for('tracebridge.example.otel')] = {
+  async shutdown() {
+    const all = [...chosen.spanProcessors, ...chosen.logRecordProcessors];
+    await Promise.all(all.map((processor) => processor.forceFlush()));
+    await sdk.shutdown();
+  },
+};

@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryTransport } from '../packages/core/test-support/winston.js';
 import { readLines, settleLines } from './support/log-lines.js';
 import { installOtelSdk } from './support/otel.js';
+import { expectLinesOnSpans } from './support/span-checks.js';
 
 const REQUESTS = 200;
-const SERVER = 1; // SpanKind.SERVER
 let otel: ReturnType<typeof installOtelSdk>;
 let unregister: () => void;
 beforeAll(() => {
@@ -78,37 +78,13 @@ describe('Express with the OpenTelemetry SDK (HTTP + Express instrumentations)',
       await new Promise((resolve) => server.close(resolve));
     }
     const spans = otel.spans.getFinishedSpans();
-    const serverSpans = new Map(
-      spans
-        .filter((s) => s.kind === SERVER)
-        .map((s) => [s.spanContext().traceId, s.spanContext().spanId]),
-    );
-    const spansOfTrace = new Map<string, Set<string>>();
-    for (const s of spans) {
-      const set = spansOfTrace.get(s.spanContext().traceId) ?? new Set();
-      set.add(s.spanContext().spanId);
-      spansOfTrace.set(s.spanContext().traceId, set);
-    }
-    expect(serverSpans.size).toBe(REQUESTS);
     expect(spans.some((s) => s.name.startsWith('request handler'))).toBe(true);
-
-    const { user, requests } = readLines(transport);
+    const { lines, user, requests } = readLines(transport);
     expect(user.total(), user.describe()).toMatchObject({
       right: REQUESTS * 4,
       missing: 0,
       wrong: 0,
     });
-    expect(requests.size).toBe(REQUESTS);
-    for (const [expected, [line]] of requests) {
-      // The SDK continued the caller's trace: W3C ids in, the server span's ids in the log.
-      expect(line?.trace_id).toBe(expected);
-      expect(line?.span_id).toBe(serverSpans.get(expected));
-    }
-    for (const line of readLines(transport).lines) {
-      expect(
-        spansOfTrace.get(String(line.trace_id))?.has(String(line.span_id)),
-        JSON.stringify(line),
-      ).toBe(true);
-    }
+    expectLinesOnSpans(spans, requests, lines, REQUESTS);
   });
 });

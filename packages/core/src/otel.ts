@@ -72,6 +72,17 @@ export function toSpanContext(ctx: TraceContext, isRemote = false): SpanContext 
   return spanContext;
 }
 
+const OTEL_API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+
+/**
+ * Whether an OpenTelemetry context manager is registered (the API keeps its globals under
+ * this well-known key). Without one, entering an OTel Context does nothing: skip the work.
+ */
+function otelContextManagerRegistered(): boolean {
+  const api = (globalThis as Record<symbol, { context?: unknown } | undefined>)[OTEL_API_GLOBAL];
+  return api?.context !== undefined;
+}
+
 // @opentelemetry/core's RPC metadata key (createContextKey is Symbol.for of its name): the
 // HTTP instrumentation keeps the server span there, and framework instrumentations read it.
 const RPC_METADATA = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');
@@ -104,21 +115,13 @@ export function activeRequestSpan():
 
 /** The active OTel span's context, when it is valid. */
 export function activeSpanContext(): SpanContext | undefined {
+  // Without a context manager no span can be active: skip the API's lookups (every log line
+  // asks).
+  if (!otelContextManagerRegistered()) return undefined;
   const span = trace.getSpan(context.active());
   if (span === undefined) return undefined;
   const spanContext = span.spanContext();
   return isSpanContextValid(spanContext) ? spanContext : undefined;
-}
-
-const OTEL_API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
-
-/**
- * Whether an OpenTelemetry context manager is registered (the API keeps its globals under
- * this well-known key). Without one, entering an OTel Context does nothing: skip the work.
- */
-function otelContextManagerRegistered(): boolean {
-  const api = (globalThis as Record<symbol, { context?: unknown } | undefined>)[OTEL_API_GLOBAL];
-  return api?.context !== undefined;
 }
 
 /**

@@ -39,3 +39,22 @@ export function stampRecord(info: unknown, ctx: TraceContext | undefined, force:
   // fast path (deleting the last-added property keeps the object's shape).
   record[CAPTURED_CONTEXT] = ctx ?? NO_CONTEXT;
 }
+
+const FLAGS_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** W3C trace-flags as the two lowercase hex digits log formats use. */
+export function flagsHex(flags: number): string {
+  return FLAGS_HEX[flags & 0xff] as string;
+}
+
+/** The ids as fields with OTel's names for non-OTLP logs, for loggers with no tracebridge
+ * format (pino-style bindings, request lines written to them). */
+export function idFields(ctx: TraceContext): Record<string, string> {
+  const fields: Record<string, string> = {
+    trace_id: ctx.traceId,
+    span_id: ctx.spanId,
+    trace_flags: flagsHex(ctx.traceFlags),
+  };
+  if (ctx.requestId !== undefined) fields.request_id = ctx.requestId;
+  return fields;
+}

@@ -1,5 +1,5 @@
 import type { TraceContext } from '../context.js';
-import { stampRecord } from '../log-capture.js';
+import { idFields, stampRecord } from '../log-capture.js';
 
 /** A logger a request or error line can be written to: Winston-style
  * `log(level, message, meta)`, or pino-style `logger[level](meta, message)`. */
@@ -66,12 +66,7 @@ export function writerFor(
     ctx: TraceContext | undefined,
     traceFields: boolean,
   ) => {
-    if (ctx !== undefined && traceFields) {
-      record.trace_id = ctx.traceId;
-      record.span_id = ctx.spanId;
-      record.trace_flags = (ctx.traceFlags & 0xff).toString(16).padStart(2, '0');
-      if (ctx.requestId !== undefined) record.request_id = ctx.requestId;
-    }
+    if (ctx !== undefined && traceFields) Object.assign(record, idFields(ctx));
     if (winstonStyle) {
       if (proxy === undefined) stampRecord(record, ctx, true);
       const previous = pending;

@@ -1,6 +1,6 @@
 import type { TraceContext } from '../context.js';
 import { current, run } from '../current.js';
-import { stampRecord as stamp } from '../log-capture.js';
+import { idFields, stampRecord as stamp } from '../log-capture.js';
 
 const kWrapped = Symbol.for('@tracebridge/core.winston.captureOnWrite');
 
@@ -194,12 +194,5 @@ export function bindLogger<L extends WritableLogger | ChildLogger>(
 }
 
 function idBindings(ctx: TraceContext | undefined): Record<string, unknown> {
-  if (ctx === undefined) return {};
-  const bindings: Record<string, unknown> = {
-    trace_id: ctx.traceId,
-    span_id: ctx.spanId,
-    trace_flags: (ctx.traceFlags & 0xff).toString(16).padStart(2, '0'),
-  };
-  if (ctx.requestId !== undefined) bindings.request_id = ctx.requestId;
-  return bindings;
+  return ctx === undefined ? {} : idFields(ctx);
 }

@@ -1,7 +1,7 @@
 import type { Logform } from 'winston';
 import type { TraceContext } from '../context.js';
 import { current } from '../current.js';
-import { CAPTURED_CONTEXT, capturedContext } from '../log-capture.js';
+import { CAPTURED_CONTEXT, capturedContext, flagsHex } from '../log-capture.js';
 
 /** Field-name presets: OTel's names for non-OTLP logs, ECS, Datadog, camelCase. */
 export type TraceFormatPreset = 'otel' | 'ecs' | 'datadog' | 'camel';
@@ -31,8 +31,7 @@ interface Field {
   key?: string;
 }
 
-const FLAGS_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const hexFlags = (ctx: TraceContext) => FLAGS_HEX[ctx.traceFlags & 0xff] as string;
+const hexFlags = (ctx: TraceContext) => flagsHex(ctx.traceFlags);
 
 // Datadog correlates on the low 64 bits of the trace id, and on the span id, in decimal.
 const decimal = new WeakMap<TraceContext, [string, string]>();

@@ -111,15 +111,31 @@ function serve(server, logger) {
   server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
     process.stdout.write(`${JSON.stringify({ listening: server.address().port })}\n`);
   });
+  // A transport failing at shutdown must not crash the process before its lines are out.
+  logger.on('error', (error) => process.stderr.write(`logger: ${error.message}\n`));
   process.on('SIGTERM', () => {
     server.close();
     server.closeAllConnections();
-    // Let the file transport drain before the process goes.
-    logger.on('finish', async () => {
+    // Wait (bounded) until Winston's pipeline and the file transport's stream are empty,
+    // then flush OpenTelemetry and go. Ending the logger instead races its buffered records
+    // against the transports' end ("write after end").
+    const until = Date.now() + 5000;
+    const pending = () =>
+      logger.writableLength +
+      logger.readableLength +
+      logger.transports.reduce(
+        (n, t) => n + (t.writableLength ?? 0) + (t._dest?.writableLength ?? 0),
+        0,
+      );
+    const check = async () => {
+      if (pending() > 0 && Date.now() < until) {
+        setTimeout(check, 20);
+        return;
+      }
       await otelSdk()?.shutdown();
       process.exit(0);
-    });
-    setTimeout(() => logger.end(), 100);
+    };
+    setTimeout(check, 50);
   });
 }
 

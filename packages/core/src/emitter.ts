@@ -157,22 +157,3 @@ function patchedPrependListener(this: Bindable, type: string | symbol, listener:
 function patchedPrependOnceListener(this: Bindable, type: string | symbol, listener: Listener) {
   return add(this, originalsOf(this).prependListener, type, listener, true);
 }
-
-/**
- * Runs every listener of `emitter` — added before or after, by any method — in `scope`, by
- * wrapping its `emit`. For objects that belong to one unit of work only (a request's `req`
- * and `res`): one property instead of five, which matters on objects whose shape V8 cannot
- * cache (Express replaces their prototype). Shared emitters take {@link bindEmitter}.
- */
-export function bindEmitsToScope(
-  emitter: { emit(event: string | symbol, ...args: unknown[]): boolean },
-  scope: Scope,
-): void {
-  const emit = emitter.emit;
-  emitter.emit = function boundEmit(
-    this: unknown,
-    ...args: [string | symbol, ...unknown[]]
-  ): boolean {
-    return scope.run(emit, this, args);
-  };
-}

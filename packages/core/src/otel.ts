@@ -95,6 +95,7 @@ const RPC_METADATA = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');
 export function activeRequestSpan():
   | { spanContext: SpanContext; otelContext: Context }
   | undefined {
+  if (!otelContextManagerRegistered()) return undefined;
   const active = context.active();
   const rpc = active.getValue(RPC_METADATA) as
     | { span?: { spanContext?: () => SpanContext } }

@@ -43,7 +43,12 @@ export function contextFromRequest(
       : trusted
         ? extract(req.headers)
         : undefined;
-  if (parent === undefined) return newTraceContext({ sampled: options.sampled, ...defined(extra) });
+  if (parent === undefined) {
+    const init: Parameters<typeof newTraceContext>[0] = { sampled: options.sampled };
+    if (extra.requestId !== undefined) init.requestId = extra.requestId;
+    if (extra.fields !== undefined) init.fields = extra.fields;
+    return newTraceContext(init);
+  }
   return sealContext({
     traceId: parent.traceId,
     spanId: randomSpanId(),
@@ -65,14 +70,6 @@ function withState(
   return traceState === undefined
     ? { traceId, spanId, traceFlags }
     : { traceId, spanId, traceFlags, traceState };
-}
-
-function defined<T extends Record<string, unknown>>(
-  value: T,
-): Partial<{ [K in keyof T]: Exclude<T[K], undefined> }> {
-  const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(value)) if (v !== undefined) out[key] = v;
-  return out as Partial<{ [K in keyof T]: Exclude<T[K], undefined> }>;
 }
 
 function isTrusted(

@@ -1,7 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TraceContext } from '../context.js';
 import { run } from '../current.js';
-import { bindEmitsToScope } from '../emitter.js';
 import { createScope } from '../scope.js';
 import { formatTraceParent } from '../w3c/traceparent.js';
 import { contextFromRequest } from './context-from-request.js';
@@ -69,8 +68,6 @@ export function createRequestLifecycle(options: RequestLifecycleOptions = {}): R
     const state = track(req, res, context, scope, report);
     if (resolved.onDone !== undefined) state.callbacks.push(resolved.onDone);
     setHeaders(res, context);
-    bindEmitsToScope(req, scope);
-    bindEmitsToScope(res, scope);
     return context;
   }
 

@@ -25,22 +25,6 @@ export interface RequestDone {
 
 export type DoneCallback = (done: RequestDone) => void;
 
-export interface RequestState {
-  readonly context: TraceContext;
-  readonly scope: Scope;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly startTime: bigint;
-  firstByteTime: bigint | undefined;
-  readonly callbacks: DoneCallback[];
-  result: RequestDone | undefined;
-  failure: Error | undefined;
-  readonly onFinish: () => void;
-  readonly onClose: () => void;
-  readonly onError: (error: unknown) => void;
-  socket: Socket | undefined;
-}
-
 const kPending = Symbol.for('@tracebridge/core.socket.pending');
 
 type TrackedSocket = Socket & { [kPending]?: Set<RequestState> };
@@ -51,9 +35,100 @@ type TrackedSocket = Socket & { [kPending]?: Set<RequestState> };
 // replaced. Symbol.for: every installed copy of core finds it.
 const kState = Symbol.for('@tracebridge/core.request');
 type WithState = IncomingMessage & { [kState]?: RequestState };
+// Only for a response whose `req` is not its request (a pair Node did not make).
+const kResponseState = Symbol.for('@tracebridge/core.response');
+type WithResponseState = ServerResponse & { [kResponseState]?: RequestState };
+
+type WriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+
+/**
+ * A request's done-tracking. A class, not an object literal: V8 tracks allocation sites of
+ * literals and, when most of a site's objects outlive a scavenge (as request-long objects
+ * do under load), allocates them straight in the old generation, where each one keeps its
+ * young request graph alive until the next full GC — measured as a 10× rise in GC time.
+ */
+export class RequestState {
+  firstByteTime: bigint | undefined = undefined;
+  /** This request's done callbacks (more than one only when lifecycles joined). */
+  readonly callbacks: DoneCallback[] = [];
+  result: RequestDone | undefined = undefined;
+  failure: Error | undefined = undefined;
+  socket: Socket | undefined = undefined;
+  /** The response's writeHead before tracking wrapped it. */
+  writeHead: WriteHead | undefined = undefined;
+  /** `req.emit` and `res.emit` before they were bound to the scope. */
+  reqEmit: Emit | undefined = undefined;
+  resEmit: Emit | undefined = undefined;
+  readonly startTime: bigint = process.hrtime.bigint();
+
+  constructor(
+    readonly context: TraceContext,
+    readonly scope: Scope,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly report: (error: unknown) => void,
+  ) {}
+
+  /** Ends tracking because the response finished, closed or failed. */
+  finish(aborted: boolean, error: Error | undefined): void {
+    complete(this, aborted, error);
+  }
+}
 
 export function stateOf(req: IncomingMessage): RequestState | undefined {
   return (req as WithState)[kState];
+}
+
+// The listeners are shared functions that find the state through `res.req` (Node sets it
+// on every ServerResponse): no closures per request.
+function stateOfResponse(res: ServerResponse): RequestState | undefined {
+  const own = (res as WithResponseState)[kResponseState];
+  if (own !== undefined) return own;
+  const req = (res as { req?: IncomingMessage }).req;
+  return req === undefined ? undefined : stateOf(req);
+}
+
+function onResponseFinish(this: ServerResponse): void {
+  stateOfResponse(this)?.finish(false, undefined);
+}
+
+function onResponseClose(this: ServerResponse): void {
+  stateOfResponse(this)?.finish(!this.writableFinished, undefined);
+}
+
+function onResponseError(this: ServerResponse, error: unknown): void {
+  stateOfResponse(this)?.finish(!this.writableFinished, toError(error));
+}
+
+function onSocketClose(this: TrackedSocket): void {
+  const pending = this[kPending];
+  if (pending === undefined) return;
+  for (const waiting of [...pending]) waiting.finish(!waiting.res.writableFinished, undefined);
+}
+
+// ServerResponse routes implicit headers (write/end without writeHead) through writeHead
+// too, so this instance-level hook sees every response head.
+function trackedWriteHead(this: ServerResponse, ...args: unknown[]): ServerResponse {
+  const state = stateOfResponse(this);
+  if (state !== undefined) state.firstByteTime ??= process.hrtime.bigint();
+  const original = state?.writeHead ?? Object.getPrototypeOf(this).writeHead;
+  return (original as WriteHead).apply(this, args);
+}
+
+// Every listener of req and res — added before or after, by any method — runs in the
+// request's scope: `emit` is wrapped on the instance (one property each instead of five
+// listener methods, which matters on objects whose prototype Express replaced).
+function requestEmit(this: IncomingMessage, ...args: [string | symbol, ...unknown[]]): boolean {
+  const state = stateOf(this);
+  const emit = state?.reqEmit ?? (Object.getPrototypeOf(this).emit as Emit);
+  return state === undefined ? emit.apply(this, args) : state.scope.run(emit, this, args);
+}
+
+function responseEmit(this: ServerResponse, ...args: [string | symbol, ...unknown[]]): boolean {
+  const state = stateOfResponse(this);
+  const emit = state?.resEmit ?? (Object.getPrototypeOf(this).emit as Emit);
+  return state === undefined ? emit.apply(this, args) : state.scope.run(emit, this, args);
 }
 
 /**
@@ -61,7 +136,7 @@ export function stateOf(req: IncomingMessage): RequestState | undefined {
  * socket's own `close` share one exit, which detaches them all before it runs — so each
  * callback runs exactly once, aborted or not. The socket counts because a response queued
  * behind another on a pipelined connection that the client drops emits neither `finish`
- * nor `close`.
+ * nor `close`. `req` and `res` are bound to the state's scope.
  */
 export function track(
   req: IncomingMessage,
@@ -70,27 +145,18 @@ export function track(
   scope: Scope,
   report: (error: unknown) => void,
 ): RequestState {
-  const state: RequestState = {
-    context,
-    scope,
-    req,
-    res,
-    startTime: process.hrtime.bigint(),
-    firstByteTime: undefined,
-    callbacks: [],
-    result: undefined,
-    failure: undefined,
-    onFinish: () => complete(state, false, undefined, report),
-    onClose: () => complete(state, !res.writableFinished, undefined, report),
-    onError: (error) => complete(state, !res.writableFinished, toError(error), report),
-    socket: undefined,
-  };
+  const state = new RequestState(context, scope, req, res, report);
   (req as WithState)[kState] = state;
-  res.on('finish', state.onFinish);
-  res.on('close', state.onClose);
-  res.on('error', state.onError);
+  if ((res as { req?: unknown }).req !== req) (res as WithResponseState)[kResponseState] = state;
+  res.on('finish', onResponseFinish);
+  res.on('close', onResponseClose);
+  res.on('error', onResponseError);
   watchSocket(state, req.socket);
   watchFirstByte(state, res);
+  state.reqEmit = req.emit as Emit;
+  req.emit = requestEmit as IncomingMessage['emit'];
+  state.resEmit = res.emit as Emit;
+  res.emit = responseEmit as ServerResponse['emit'];
   return state;
 }
 
@@ -99,13 +165,10 @@ function watchSocket(state: RequestState, socket: Socket | null | undefined): vo
   const tracked = socket as TrackedSocket;
   let pending = tracked[kPending];
   if (pending === undefined) {
-    const set = new Set<RequestState>();
-    pending = set;
-    tracked[kPending] = set;
+    pending = new Set<RequestState>();
+    tracked[kPending] = pending;
     // One listener per socket, however many keep-alive or pipelined requests it carries.
-    socket.once('close', () => {
-      for (const waiting of [...set]) waiting.onClose();
-    });
+    socket.once('close', onSocketClose);
   }
   pending.add(state);
   state.socket = socket;
@@ -116,41 +179,49 @@ function watchFirstByte(state: RequestState, res: ServerResponse): void {
     state.firstByteTime = state.startTime;
     return;
   }
-  // ServerResponse routes implicit headers (write/end without writeHead) through
-  // writeHead too, so this instance-level hook sees every response head.
-  const writeHead = res.writeHead;
-  res.writeHead = function trackedWriteHead(this: ServerResponse, ...args: unknown[]) {
-    state.firstByteTime ??= process.hrtime.bigint();
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as ServerResponse['writeHead'];
+  state.writeHead = res.writeHead as WriteHead;
+  res.writeHead = trackedWriteHead as ServerResponse['writeHead'];
 }
 
-function complete(
-  state: RequestState,
-  aborted: boolean,
-  error: Error | undefined,
-  report: (error: unknown) => void,
-): void {
+/** A class for the reason RequestState is one. */
+class RequestResult implements RequestDone {
+  readonly context: TraceContext;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly statusCode: number;
+  readonly startTime: bigint;
+
+  constructor(
+    state: RequestState,
+    readonly aborted: boolean,
+    readonly error: Error | undefined,
+    readonly timeToFirstByteMs: number | undefined,
+    readonly durationMs: number,
+  ) {
+    this.context = state.context;
+    this.req = state.req;
+    this.res = state.res;
+    this.statusCode = state.res.statusCode;
+    this.startTime = state.startTime;
+  }
+}
+
+function complete(state: RequestState, aborted: boolean, error: Error | undefined): void {
   if (state.result !== undefined) return;
   const { res } = state;
-  res.removeListener('finish', state.onFinish);
-  res.removeListener('close', state.onClose);
-  res.removeListener('error', state.onError);
+  res.removeListener('finish', onResponseFinish);
+  res.removeListener('close', onResponseClose);
+  res.removeListener('error', onResponseError);
   if (state.socket !== undefined) (state.socket as TrackedSocket)[kPending]?.delete(state);
   const end = process.hrtime.bigint();
-  state.result = {
-    context: state.context,
-    req: state.req,
-    res,
-    statusCode: res.statusCode,
+  state.result = new RequestResult(
+    state,
     aborted,
-    error: error ?? state.failure,
-    startTime: state.startTime,
-    timeToFirstByteMs:
-      state.firstByteTime === undefined ? undefined : toMs(state.firstByteTime - state.startTime),
-    durationMs: toMs(end - state.startTime),
-  };
-  for (const callback of state.callbacks) notify(state, callback, report);
+    error ?? state.failure,
+    state.firstByteTime === undefined ? undefined : toMs(state.firstByteTime - state.startTime),
+    toMs(end - state.startTime),
+  );
+  for (const callback of state.callbacks) notify(state, callback, state.report);
 }
 
 /** Runs one done callback in the request's scope; a throwing callback is reported, not rethrown. */

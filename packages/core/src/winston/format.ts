@@ -168,11 +168,43 @@ function set(record: Record<PropertyKey, unknown>, path: Path, value: unknown, f
  *   format: format.combine(traceFormat({ preset: 'ecs' }), format.json()),
  * });
  */
+type Writer = (info: Record<PropertyKey, unknown>, ctx: TraceContext) => void;
+
+/**
+ * For flat keys (every preset but ecs/datadog): one store site per key, so that each stays
+ * monomorphic — a loop over the keys makes them megamorphic and costs ~10% of a log call.
+ * Only when no trace id is on the record yet, and never over a field that is there.
+ */
+function flatWriter(ids: readonly Field[]): Writer | undefined {
+  if (ids.length < 2 || ids.length > 3 || ids.some((f) => f.path.length !== 1)) return undefined;
+  const [trace, span, flags] = ids as [Field, Field, Field | undefined];
+  const traceKey = trace.path[0] as string;
+  const spanKey = span.path[0] as string;
+  const encodeTrace = trace.encode;
+  const encodeSpan = span.encode;
+  if (flags === undefined) {
+    return (info, ctx) => {
+      if (info[traceKey] !== undefined) return;
+      info[traceKey] = encodeTrace(ctx);
+      if (info[spanKey] === undefined) info[spanKey] = encodeSpan(ctx);
+    };
+  }
+  const flagsKey = flags.path[0] as string;
+  const encodeFlags = flags.encode;
+  return (info, ctx) => {
+    if (info[traceKey] !== undefined) return;
+    info[traceKey] = encodeTrace(ctx);
+    if (info[spanKey] === undefined) info[spanKey] = encodeSpan(ctx);
+    if (info[flagsKey] === undefined) info[flagsKey] = encodeFlags(ctx);
+  };
+}
+
 export function traceFormat(options: TraceFormatOptions = {}): TraceFormat {
   const resolved = resolve(options);
   const { requestIdPath, fields } = resolved;
-  const ids = resolved.ids.map((f) => (f.path.length === 1 ? { ...f, key: f.path[0] } : f));
+  const ids = resolved.ids;
   const traceIdPath = ids[0]?.path ?? [];
+  const writeFlat = flatWriter(ids);
   const requestIdKey = requestIdPath?.length === 1 ? requestIdPath[0] : undefined;
   return {
     options,
@@ -186,13 +218,9 @@ export function traceFormat(options: TraceFormatOptions = {}): TraceFormat {
         if (ctx !== undefined) delete info[CAPTURED_CONTEXT];
         else ctx = current();
         if (ctx === null || ctx === undefined) return record;
-        if (!has(info, traceIdPath)) {
-          for (const field of ids) {
-            // Flat keys (every preset but ecs/datadog) go straight on the record.
-            if (field.key !== undefined) {
-              if (info[field.key] === undefined) info[field.key] = field.encode(ctx);
-            } else set(info, field.path, field.encode(ctx));
-          }
+        if (writeFlat !== undefined) writeFlat(info, ctx);
+        else if (!has(info, traceIdPath)) {
+          for (const field of ids) set(info, field.path, field.encode(ctx));
         }
         const requestId = ctx.requestId;
         if (requestId !== undefined) {

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { get, listen, type TestServer } from '../../test-support/http.js';
 import { installOtel } from '../../test-support/otel.js';
@@ -320,6 +321,78 @@ describe('onDone', () => {
       process.off('warning', onWarning);
       agent.destroy();
     }
+  });
+});
+
+describe('what the lifecycle puts on req and res', () => {
+  it('only an own emit on each (each property added to an Express req/res costs it a map of its own)', async () => {
+    const lifecycle = createRequestLifecycle({ onDone: () => undefined });
+    let added: string[] = [];
+    server = await listen((req, res) => {
+      const before = [
+        ...Reflect.ownKeys(req),
+        ...Reflect.ownKeys(res).map((k) => `res.${String(k)}`),
+      ];
+      lifecycle.start(req, res);
+      const after = [
+        ...Reflect.ownKeys(req),
+        ...Reflect.ownKeys(res).map((k) => `res.${String(k)}`),
+      ];
+      added = after.filter((k) => !before.includes(k)).map(String);
+      res.end();
+    });
+    await get(server.url);
+    expect(added.sort()).toEqual(['emit', 'res.emit']);
+  });
+
+  it('a req.emit and res.emit another library wraps after start still find the request', async () => {
+    const c = doneCollector();
+    const lifecycle = createRequestLifecycle({ onDone: c.onDone });
+    const seen: unknown[] = [];
+    server = await listen((req, res) => {
+      const ctx = lifecycle.start(req, res);
+      for (const emitter of [req, res]) {
+        const emit = emitter.emit;
+        emitter.emit = function wrapped(this: unknown, ...args: unknown[]) {
+          return (emit as (...a: unknown[]) => boolean).apply(this, args);
+        } as typeof emitter.emit;
+      }
+      seen.push(requestContext(req) === ctx);
+      res.on('finish', () => seen.push(current() === ctx));
+      setTimeout(() => res.end('ok'), 5);
+    });
+    await get(server.url);
+    await c.waitFor(1);
+    expect(seen).toEqual([true, true]);
+    expect(c.done).toHaveLength(1);
+  });
+
+  it('time to first byte of pipelined responses: each one when its own bytes go out', async () => {
+    const c = doneCollector();
+    const lifecycle = createRequestLifecycle({ onDone: c.onDone });
+    let n = 0;
+    server = await listen((req, res) => {
+      lifecycle.start(req, res);
+      // The first response is slow; the second is written at once but queued behind it.
+      const delay = n++ === 0 ? 30 : 0;
+      setTimeout(() => res.end('ok'), delay);
+    });
+    const { port } = new URL(server.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    socket.on('data', () => undefined);
+    socket.write('GET /1 HTTP/1.1\r\nHost: x\r\n\r\nGET /2 HTTP/1.1\r\nHost: x\r\n\r\n');
+    await c.waitFor(2);
+    socket.destroy();
+    const [first, second] = [...c.done].sort((a, b) => Number(a.startTime - b.startTime));
+    for (const d of [first, second]) {
+      expect(d?.timeToFirstByteMs).toBeGreaterThan(0);
+      expect(d?.timeToFirstByteMs).toBeLessThanOrEqual(d?.durationMs ?? 0);
+    }
+    // The queued response's first byte left only after the first response was done.
+    const firstEnd = (first?.startTime ?? 0n) + BigInt(Math.round((first?.durationMs ?? 0) * 1e6));
+    const secondFirstByte =
+      (second?.startTime ?? 0n) + BigInt(Math.round((second?.timeToFirstByteMs ?? 0) * 1e6));
+    expect(secondFirstByte + 1_000_000n).toBeGreaterThanOrEqual(firstEnd);
   });
 });
 

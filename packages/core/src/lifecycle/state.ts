@@ -29,18 +29,14 @@ const kPending = Symbol.for('@tracebridge/core.socket.pending');
 
 type TrackedSocket = Socket & { [kPending]?: Set<RequestState> };
 
-// A symbol property on the request. Measured under load: a WeakMap keyed by requests costs
-// ~17 µs of CPU per request (identity hashes, ephemeron work for the young-generation GC);
-// a property costs ~10 ns on a plain request and ~2 µs on one whose prototype Express
-// replaced. Symbol.for: every installed copy of core finds it.
+// The state travels on the functions that bind `req.emit` and `res.emit` (one property
+// each on a fresh closure: cheap), not on `req` or `res`: on objects whose prototype Express
+// replaced, every property added gives the object a map of its own (~2 µs, and every later
+// property access on it misses V8's caches). Symbol.for: every installed copy of core
+// finds it.
 const kState = Symbol.for('@tracebridge/core.request');
-type WithState = IncomingMessage & { [kState]?: RequestState };
-// Only for a response whose `req` is not its request (a pair Node did not make).
-const kResponseState = Symbol.for('@tracebridge/core.response');
-type WithResponseState = ServerResponse & { [kResponseState]?: RequestState };
-
-type WriteHead = (this: ServerResponse, ...args: unknown[]) => ServerResponse;
 type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+type BoundEmit = Emit & { [kState]?: RequestState };
 
 /**
  * A request's done-tracking. A class, not an object literal: V8 tracks allocation sites of
@@ -55,11 +51,6 @@ export class RequestState {
   result: RequestDone | undefined = undefined;
   failure: Error | undefined = undefined;
   socket: Socket | undefined = undefined;
-  /** The response's writeHead before tracking wrapped it. */
-  writeHead: WriteHead | undefined = undefined;
-  /** `req.emit` and `res.emit` before they were bound to the scope. */
-  reqEmit: Emit | undefined = undefined;
-  resEmit: Emit | undefined = undefined;
   readonly startTime: bigint = process.hrtime.bigint();
 
   constructor(
@@ -76,19 +67,31 @@ export class RequestState {
   }
 }
 
+function stateOnEmit(emitter: unknown): RequestState | undefined {
+  const emit = (emitter as { emit?: unknown }).emit;
+  return typeof emit === 'function' ? (emit as BoundEmit)[kState] : undefined;
+}
+
+/** Requests still in flight on the socket (for a `req.emit` someone replaced after us). */
+function pendingOn(socket: unknown, match: (state: RequestState) => boolean) {
+  const pending = (socket as TrackedSocket | null | undefined)?.[kPending];
+  if (pending !== undefined) for (const state of pending) if (match(state)) return state;
+  return undefined;
+}
+
 export function stateOf(req: IncomingMessage): RequestState | undefined {
-  return (req as WithState)[kState];
+  const state = stateOnEmit(req);
+  if (state !== undefined && state.req === req) return state;
+  return pendingOn(req.socket, (s) => s.req === req);
 }
 
-// The listeners are shared functions that find the state through `res.req` (Node sets it
-// on every ServerResponse): no closures per request.
 function stateOfResponse(res: ServerResponse): RequestState | undefined {
-  const own = (res as WithResponseState)[kResponseState];
-  if (own !== undefined) return own;
-  const req = (res as { req?: IncomingMessage }).req;
-  return req === undefined ? undefined : stateOf(req);
+  const state = stateOnEmit(res);
+  if (state !== undefined && state.res === res) return state;
+  return pendingOn(res.socket, (s) => s.res === res);
 }
 
+// Shared listeners (no closures per request); `this` is the response.
 function onResponseFinish(this: ServerResponse): void {
   stateOfResponse(this)?.finish(false, undefined);
 }
@@ -107,28 +110,19 @@ function onSocketClose(this: TrackedSocket): void {
   for (const waiting of [...pending]) waiting.finish(!waiting.res.writableFinished, undefined);
 }
 
-// ServerResponse routes implicit headers (write/end without writeHead) through writeHead
-// too, so this instance-level hook sees every response head.
-function trackedWriteHead(this: ServerResponse, ...args: unknown[]): ServerResponse {
-  const state = stateOfResponse(this);
-  if (state !== undefined) state.firstByteTime ??= process.hrtime.bigint();
-  const original = state?.writeHead ?? Object.getPrototypeOf(this).writeHead;
-  return (original as WriteHead).apply(this, args);
-}
-
-// Every listener of req and res — added before or after, by any method — runs in the
-// request's scope: `emit` is wrapped on the instance (one property each instead of five
-// listener methods, which matters on objects whose prototype Express replaced).
-function requestEmit(this: IncomingMessage, ...args: [string | symbol, ...unknown[]]): boolean {
-  const state = stateOf(this);
-  const emit = state?.reqEmit ?? (Object.getPrototypeOf(this).emit as Emit);
-  return state === undefined ? emit.apply(this, args) : state.scope.run(emit, this, args);
-}
-
-function responseEmit(this: ServerResponse, ...args: [string | symbol, ...unknown[]]): boolean {
-  const state = stateOfResponse(this);
-  const emit = state?.resEmit ?? (Object.getPrototypeOf(this).emit as Emit);
-  return state === undefined ? emit.apply(this, args) : state.scope.run(emit, this, args);
+/**
+ * Every listener of `emitter` — added before or after, by any method — runs in the
+ * request's scope: `emit` is wrapped on the instance (one property instead of five
+ * listener methods).
+ */
+function bindEmit(emitter: { emit: unknown }, state: RequestState): void {
+  const original = emitter.emit as Emit;
+  const scope = state.scope;
+  const bound: BoundEmit = function tracebridgeEmit(this: unknown, ...args) {
+    return scope.run(original, this, args);
+  };
+  bound[kState] = state;
+  emitter.emit = bound;
 }
 
 /**
@@ -146,17 +140,13 @@ export function track(
   report: (error: unknown) => void,
 ): RequestState {
   const state = new RequestState(context, scope, req, res, report);
-  (req as WithState)[kState] = state;
-  if ((res as { req?: unknown }).req !== req) (res as WithResponseState)[kResponseState] = state;
   res.on('finish', onResponseFinish);
   res.on('close', onResponseClose);
   res.on('error', onResponseError);
   watchSocket(state, req.socket);
-  watchFirstByte(state, res);
-  state.reqEmit = req.emit as Emit;
-  req.emit = requestEmit as IncomingMessage['emit'];
-  state.resEmit = res.emit as Emit;
-  res.emit = responseEmit as ServerResponse['emit'];
+  if (res.headersSent) state.firstByteTime = state.startTime;
+  bindEmit(req, state);
+  bindEmit(res, state);
   return state;
 }
 
@@ -167,20 +157,34 @@ function watchSocket(state: RequestState, socket: Socket | null | undefined): vo
   if (pending === undefined) {
     pending = new Set<RequestState>();
     tracked[kPending] = pending;
-    // One listener per socket, however many keep-alive or pipelined requests it carries.
+    // Once per socket, however many keep-alive or pipelined requests it carries.
     socket.once('close', onSocketClose);
+    watchFirstBytes(socket);
   }
   pending.add(state);
   state.socket = socket;
 }
 
-function watchFirstByte(state: RequestState, res: ServerResponse): void {
-  if (res.headersSent) {
-    state.firstByteTime = state.startTime;
-    return;
-  }
-  state.writeHead = res.writeHead as WriteHead;
-  res.writeHead = trackedWriteHead as ServerResponse['writeHead'];
+type Write = (this: Socket, ...args: unknown[]) => boolean;
+
+/**
+ * Time to first byte: when the first bytes of a response reach its socket. Node writes a
+ * response (head and body, or a pipelined response's buffered output once its turn comes)
+ * through `socket.write` while `socket._httpMessage` is that response; hooked once per
+ * socket, not once per response.
+ */
+function watchFirstBytes(socket: Socket): void {
+  const write = socket.write as Write;
+  if (typeof write !== 'function') return;
+  socket.write = function tracebridgeSocketWrite(this: Socket, ...args: unknown[]): boolean {
+    const message = (this as { _httpMessage?: unknown })._httpMessage;
+    if (typeof message === 'object' && message !== null) {
+      const state = stateOfResponse(message as ServerResponse);
+      if (state !== undefined && state.firstByteTime === undefined)
+        state.firstByteTime = process.hrtime.bigint();
+    }
+    return write.apply(this, args);
+  } as Socket['write'];
 }
 
 /** A class for the reason RequestState is one. */

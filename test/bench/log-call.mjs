@@ -40,13 +40,19 @@ class Noop extends Transport {
 const ctx = core.newTraceContext({ requestId: 'req-1' });
 const json = winston.format.json();
 const als = new AsyncLocalStorage();
+// "Inside an active request context": a service keeps one whatever it logs with, and an
+// active AsyncLocalStorage has a cost of its own (on async_hooks lines every
+// process.nextTick, which Winston's stream takes per record, runs its init hook). The
+// baselines run inside one too, so the ratios compare the logging alone.
+const service = new AsyncLocalStorage();
+const inRequest = (fn) => service.run({ requestId: 'req-1' }, fn);
 
 function build(variant) {
   switch (variant) {
     case 'bare':
       return {
         logger: winston.createLogger({ format: json, transports: [new Noop()] }),
-        enter: (fn) => fn(),
+        enter: inRequest,
       };
     case 'floor': {
       // The same fields as constants: an extra format stage and a bigger line, no context work.
@@ -62,7 +68,7 @@ function build(variant) {
           format: winston.format.combine(constants(), json),
           transports: [new Noop()],
         }),
-        enter: (fn) => fn(),
+        enter: inRequest,
       };
     }
     case 'format-only':
@@ -81,6 +87,19 @@ function build(variant) {
         enter: (fn) => core.run(ctx, fn),
       };
     case 'tracebridge':
+      // What the floor measures: the same Winston logger and JSON format, with traceFormat
+      // and captureOnWrite instead of constants.
+      return {
+        logger: tbWinston.captureOnWrite(
+          winston.createLogger({
+            format: winston.format.combine(tbWinston.traceFormat(), json),
+            transports: [new Noop()],
+          }),
+        ),
+        enter: (fn) => core.run(ctx, fn),
+      };
+    case 'tracebridge-createLogger':
+      // tracebridge's own createLogger: the same, with its default JSON line.
       return {
         logger: tbWinston.createLogger({ transports: [new Noop()] }),
         enter: (fn) => core.run(ctx, fn),

@@ -235,3 +235,58 @@ describe('createLogger', () => {
     });
   });
 });
+
+describe("createLogger's default JSON line", () => {
+  const MESSAGE = Symbol.for('message');
+
+  it('is the record as JSON, in its key order, with the ids', async () => {
+    const transport = new MemoryTransport();
+    const logger = createLogger({ transports: [transport] });
+    const ctx = newTraceContext();
+    run(ctx, () => logger.info('paid', { order: 7, nested: { a: [1, 'b'] }, skip: undefined }));
+    await received(transport, 1);
+    const line = String(transport.records[0]?.[MESSAGE]);
+    expect(JSON.parse(line)).toEqual({
+      order: 7,
+      nested: { a: [1, 'b'] },
+      level: 'info',
+      message: 'paid',
+      trace_id: ctx.traceId,
+      span_id: ctx.spanId,
+      trace_flags: '03',
+    });
+    expect(Object.keys(JSON.parse(line)).slice(0, 4)).toEqual([
+      'order',
+      'nested',
+      'level',
+      'message',
+    ]);
+  });
+
+  it("a record JSON.stringify refuses (circular, BigInt) gets Winston's format.json() line", async () => {
+    const transport = new MemoryTransport();
+    const logger = createLogger({ transports: [transport] });
+    const circular: Record<string, unknown> = { name: 'loop' };
+    circular.self = circular;
+    const ctx = newTraceContext();
+    run(ctx, () => {
+      logger.info('circular', { circular });
+      logger.info('big', { amount: 12345678901234567890n });
+    });
+    await received(transport, 2);
+    const [first, second] = transport.records.map((r) => JSON.parse(String(r[MESSAGE])));
+    expect(first).toMatchObject({
+      circular: { name: 'loop', self: '[Circular]' },
+      trace_id: ctx.traceId,
+    });
+    expect(second).toMatchObject({ amount: '12345678901234567890', trace_id: ctx.traceId });
+  });
+
+  it('a format of your own replaces it', async () => {
+    const transport = new MemoryTransport();
+    const logger = createLogger({ transports: [transport], format: winston.format.logstash() });
+    run(newTraceContext(), () => logger.info('x'));
+    await received(transport, 1);
+    expect(JSON.parse(String(transport.records[0]?.[MESSAGE]))).toHaveProperty('@message', 'x');
+  });
+});

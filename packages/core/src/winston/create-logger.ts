@@ -25,8 +25,11 @@ function loadWinston(): typeof winston {
 
 /**
  * `winston.createLogger()` with tracebridge applied: {@link traceFormat} first in the
- * format chain (then yours, `format.json()` by default) and {@link captureOnWrite} on the
- * logger, so every record carries the ids of the context it was written in.
+ * format chain (then yours, or by default one JSON line per record) and
+ * {@link captureOnWrite} on the logger, so every record carries the ids of the context it
+ * was written in. The default JSON keeps the record's key order and is written by
+ * `JSON.stringify`; a record that cannot be (a circular reference, a BigInt) goes through
+ * Winston's `format.json()` instead — the same line Winston would write, nothing lost.
  *
  * @example
  * const logger = createLogger({ transports: [new winston.transports.Console()] });
@@ -37,7 +40,27 @@ export function createLogger(options: CreateLoggerOptions = {}): winston.Logger 
   const { trace, format, ...rest } = options;
   const logger = w.createLogger({
     ...rest,
-    format: w.format.combine(traceFormat(trace), format ?? w.format.json()),
+    format: w.format.combine(traceFormat(trace), format ?? fastJson(w)),
   });
   return captureOnWrite(logger);
+}
+
+/**
+ * One JSON line per record, as `format.json()` writes it but without its per-call set-up,
+ * key sorting and replacer (together ~35% of a log call, measured in test/bench): plain
+ * `JSON.stringify`, and `format.json()` for the records it refuses.
+ */
+function fastJson(w: typeof winston): winston.Logform.Format {
+  const fallback = w.format.json();
+  const MESSAGE = Symbol.for('message');
+  return {
+    transform(info) {
+      try {
+        (info as unknown as Record<symbol, unknown>)[MESSAGE] = JSON.stringify(info);
+        return info;
+      } catch {
+        return fallback.transform(info, fallback.options ?? {});
+      }
+    },
+  };
 }

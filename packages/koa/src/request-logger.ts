@@ -2,6 +2,7 @@ import {
   createErrorLog,
   createRequestLifecycle,
   createRequestLog,
+  current,
   type ErrorLogOptions,
   type RequestLogOptions,
   run,
@@ -60,7 +61,8 @@ export function requestLogger(options: RequestLoggerOptions) {
     rememberContext(ctx);
     let downstream: Promise<unknown>;
     try {
-      downstream = run(context, next);
+      // Behind traceContext the chain already runs in the request's context.
+      downstream = current() === context ? next() : run(context, next);
     } catch (error) {
       return onError(ctx, error);
     }

@@ -8,7 +8,7 @@ import {
 } from '../context.js';
 import { randomSpanId } from '../ids.js';
 import { activeRequestSpan, fromSpanContext } from '../otel.js';
-import { extract, type RemoteParent } from '../w3c/propagation.js';
+import { extractIncoming, type RemoteParent } from '../w3c/propagation.js';
 import { normalizeTraceState } from '../w3c/tracestate.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -41,7 +41,7 @@ export function contextFromRequest(
     active !== undefined
       ? withState(active.traceId, active.spanId, active.traceFlags, active.traceState?.serialize())
       : trusted
-        ? extract(req.headers)
+        ? extractIncoming(req.headers)
         : undefined;
   if (parent === undefined) {
     const init: Parameters<typeof newTraceContext>[0] = { sampled: options.sampled };

@@ -23,10 +23,14 @@ function isHeadersObject(carrier: HeaderCarrier): carrier is { get(name: string)
   return typeof (carrier as { get?: unknown }).get === 'function';
 }
 
-function header(carrier: HeaderCarrier, name: string): string | readonly string[] | undefined {
+function header(
+  carrier: HeaderCarrier,
+  name: string,
+  lowercased = false,
+): string | readonly string[] | undefined {
   if (isHeadersObject(carrier)) return carrier.get(name) ?? undefined;
   const value = carrier[name];
-  if (value !== undefined) return value;
+  if (value !== undefined || lowercased) return value;
   // Node lower-cases incoming names; a hand-made object may not.
   for (const key of Object.keys(carrier)) {
     if (key.toLowerCase() === name) return carrier[key];
@@ -34,13 +38,16 @@ function header(carrier: HeaderCarrier, name: string): string | readonly string[
   return undefined;
 }
 
-const getter: TextMapGetter<HeaderCarrier> = {
-  keys: (carrier) => (isHeadersObject(carrier) ? [] : Object.keys(carrier)),
-  get: (carrier, key) => {
-    const value = header(carrier, key.toLowerCase());
-    return value === undefined ? undefined : (value as string | string[]);
-  },
-};
+function getterOf(lowercased: boolean): TextMapGetter<HeaderCarrier> {
+  return {
+    keys: (carrier) => (isHeadersObject(carrier) ? [] : Object.keys(carrier)),
+    get: (carrier, key) => {
+      const value = header(carrier, key.toLowerCase(), lowercased);
+      return value === undefined ? undefined : (value as string | string[]);
+    },
+  };
+}
+const getters = [getterOf(false), getterOf(true)] as const;
 
 function hasGlobalPropagator(): boolean {
   // The API's no-op propagator declares no fields; any registered one declares its headers.
@@ -58,20 +65,37 @@ function hasGlobalPropagator(): boolean {
  * if (parent) console.log(parent.traceId, parent.spanId);
  */
 export function extract(headers: HeaderCarrier | null | undefined): RemoteParent | undefined {
+  return extractFrom(headers, false);
+}
+
+/** {@link extract} for Node's `req.headers`, whose names Node has lower-cased already: an
+ * absent header is not looked for under other spellings. */
+export function extractIncoming(
+  headers: HeaderCarrier | null | undefined,
+): RemoteParent | undefined {
+  return extractFrom(headers, true);
+}
+
+function extractFrom(
+  headers: HeaderCarrier | null | undefined,
+  lowercased: boolean,
+): RemoteParent | undefined {
   if (typeof headers !== 'object' || headers === null) return undefined;
   try {
-    return hasGlobalPropagator() ? extractWithPropagator(headers) : extractW3C(headers);
+    return hasGlobalPropagator()
+      ? extractWithPropagator(headers, lowercased)
+      : extractW3C(headers, lowercased);
   } catch {
     return undefined;
   }
 }
 
-function extractW3C(headers: HeaderCarrier): RemoteParent | undefined {
-  const rawParent = header(headers, 'traceparent');
+function extractW3C(headers: HeaderCarrier, lowercased: boolean): RemoteParent | undefined {
+  const rawParent = header(headers, 'traceparent', lowercased);
   // Several traceparent lines: the caller is confused about its parent; start afresh.
   const parent = parseTraceParent(Array.isArray(rawParent) ? undefined : rawParent);
   if (parent === undefined) return undefined;
-  const traceState = normalizeTraceState(header(headers, 'tracestate'));
+  const traceState = normalizeTraceState(header(headers, 'tracestate', lowercased));
   const result: { -readonly [K in keyof RemoteParent]: RemoteParent[K] } = {
     traceId: parent.traceId,
     spanId: parent.spanId,
@@ -81,8 +105,11 @@ function extractW3C(headers: HeaderCarrier): RemoteParent | undefined {
   return result;
 }
 
-function extractWithPropagator(headers: HeaderCarrier): RemoteParent | undefined {
-  const extracted = propagation.extract(ROOT_CONTEXT, headers, getter);
+function extractWithPropagator(
+  headers: HeaderCarrier,
+  lowercased: boolean,
+): RemoteParent | undefined {
+  const extracted = propagation.extract(ROOT_CONTEXT, headers, getters[lowercased ? 1 : 0]);
   const spanContext = trace.getSpanContext(extracted);
   if (
     spanContext === undefined ||
@@ -95,7 +122,7 @@ function extractWithPropagator(headers: HeaderCarrier): RemoteParent | undefined
   // OTel's TraceState repairs a bad header by dropping members; an invalid tracestate is
   // dropped whole here, and what the propagator kept is re-checked before it can reach a
   // header.
-  const raw = header(headers, 'tracestate');
+  const raw = header(headers, 'tracestate', lowercased);
   const traceState =
     raw !== undefined && parseTraceState(raw) === undefined
       ? undefined

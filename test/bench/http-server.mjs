@@ -21,9 +21,17 @@ const devNull = () => new Writable({ write: (_chunk, _encoding, callback) => cal
 const plainLogger = () =>
   winston.createLogger({ format: winston.format.json(), transports: [new Noop()] });
 
-async function tracebridgeLogger() {
-  const { createLogger } = await import('@tracebridge/core/winston');
-  return createLogger({ transports: [new Noop()] });
+/** tracebridge's createLogger (its default JSON line); with `winstonJson`, Winston's
+ * format.json() instead — the same JSON the other variants write. */
+async function tracebridgeLogger(winstonJson = false) {
+  const { captureOnWrite, createLogger, traceFormat } = await import('@tracebridge/core/winston');
+  if (!winstonJson) return createLogger({ transports: [new Noop()] });
+  return captureOnWrite(
+    winston.createLogger({
+      format: winston.format.combine(traceFormat(), winston.format.json()),
+      transports: [new Noop()],
+    }),
+  );
 }
 
 /** The minimal hand-written version: ALS middleware, a 'finish' line reading the store. */
@@ -72,9 +80,10 @@ async function expressApp(kind) {
   switch (kind) {
     case 'bare':
       break;
-    case 'tracebridge': {
+    case 'tracebridge':
+    case 'tracebridge+winston-json': {
       const { tracing } = await import('@tracebridge/express');
-      app.use(tracing({ logger: await tracebridgeLogger() }));
+      app.use(tracing({ logger: await tracebridgeLogger(kind !== 'tracebridge') }));
       break;
     }
     case 'express-winston': {
@@ -109,9 +118,10 @@ async function koaApp(kind) {
   switch (kind) {
     case 'bare':
       break;
-    case 'tracebridge': {
+    case 'tracebridge':
+    case 'tracebridge+winston-json': {
       const { requestLogger, traceContext } = await import('@tracebridge/koa');
-      const logger = await tracebridgeLogger();
+      const logger = await tracebridgeLogger(kind !== 'tracebridge');
       app.use(traceContext({ logger }));
       app.use(requestLogger({ logger }));
       break;

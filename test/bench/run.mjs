@@ -167,12 +167,13 @@ async function httpThroughput() {
     express: [
       'bare',
       'tracebridge',
+      'tracebridge+winston-json',
       'express-winston',
       'pino-http',
       'cls-rtracer+morgan',
       'minimal',
     ],
-    koa: ['bare', 'tracebridge', 'koa-logger', 'minimal'],
+    koa: ['bare', 'tracebridge', 'tracebridge+winston-json', 'koa-logger', 'minimal'],
   };
   const rounds = smoke ? 1 : 3;
   const duration = smoke ? 0.5 : 4;

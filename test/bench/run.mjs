@@ -339,26 +339,34 @@ async function scale() {
   try {
     for (const s of servers)
       await cannon(s.port, { connections: 100, duration: smoke ? 0.3 : 1.5 });
+    // Rounds interleaved (bare, tracebridge, bare, …) per level; medians: one 3 s load on
+    // this shared machine swings by ±15 %.
+    const rounds = smoke ? 1 : 3;
     for (const connections of levels) {
-      const [bare, tb] = [];
-      const b = await measure(servers[0], { connections, duration });
-      const t = await measure(servers[1], { connections, duration });
-      void bare;
-      void tb;
+      const b = [];
+      const t = [];
+      for (let r = 0; r < rounds; r++) {
+        b.push(await measure(servers[0], { connections, duration }));
+        t.push(await measure(servers[1], { connections, duration }));
+      }
+      const bareCpu = median(b.map((x) => x.cpuPerRequestUs));
+      const tbCpu = median(t.map((x) => x.cpuPerRequestUs));
       out.push({
         connections,
-        bareCpuUs: b.cpuPerRequestUs,
-        tracebridgeCpuUs: t.cpuPerRequestUs,
-        ratio: t.cpuPerRequestUs / b.cpuPerRequestUs,
-        tracebridgeRps: t.rps,
-        errors: b.errors + t.errors,
+        bareCpuUs: bareCpu,
+        tracebridgeCpuUs: tbCpu,
+        ratio: tbCpu / bareCpu,
+        tracebridgeRps: median(t.map((x) => x.rps)),
+        errors: [...b, ...t].reduce((a, x) => a + x.errors, 0),
       });
     }
   } finally {
     for (const s of servers) s.child.kill('SIGTERM');
   }
   const cpus = out.map((r) => r.tracebridgeCpuUs);
-  console.log('\n5. Scale: server CPU per request as concurrency grows (Express)\n');
+  console.log(
+    `\n5. Scale: server CPU per request as concurrency grows (Express; ${smoke ? 1 : 3} rounds interleaved, medians)\n`,
+  );
   console.log(
     table(
       ['in flight', 'bare µs/req', 'tracebridge µs/req', '× bare', 'req/s'],

@@ -17,7 +17,8 @@ export interface RequestDone {
   readonly error: Error | undefined;
   /** `process.hrtime.bigint()` when the request context started. */
   readonly startTime: bigint;
-  /** Milliseconds from start to the response head, when one was written. */
+  /** Milliseconds from start to the first bytes of the response reaching its socket (for a
+   * pipelined response queued behind another: when its turn came), when any were sent. */
   readonly timeToFirstByteMs: number | undefined;
   /** Milliseconds from start to done. */
   readonly durationMs: number;

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http2 from 'node:http2';
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { get, listen, type TestServer } from '../../test-support/http.js';
@@ -393,6 +394,51 @@ describe('what the lifecycle puts on req and res', () => {
     const secondFirstByte =
       (second?.startTime ?? 0n) + BigInt(Math.round((second?.timeToFirstByteMs ?? 0) * 1e6));
     expect(secondFirstByte + 1_000_000n).toBeGreaterThanOrEqual(firstEnd);
+  });
+});
+
+describe('HTTP/2 compatibility API', () => {
+  it("works although its socket refuses to be touched: each stream's context, onDone once, a TTFB", async () => {
+    const c = doneCollector();
+    const lifecycle = createRequestLifecycle({ onDone: c.onDone });
+    const late: boolean[] = [];
+    const h2 = http2.createServer((req, res) => {
+      const ctx = lifecycle.start(
+        req as unknown as IncomingMessage,
+        res as unknown as ServerResponse,
+      );
+      res.on('finish', () => late.push(current() === ctx));
+      setTimeout(() => res.end(ctx.traceId), Math.random() * 10);
+    });
+    await new Promise<void>((resolve) => h2.listen(0, '127.0.0.1', resolve));
+    const client = http2.connect(`http://127.0.0.1:${(h2.address() as net.AddressInfo).port}`);
+    try {
+      const bodies = await Promise.all(
+        Array.from(
+          { length: 30 },
+          () =>
+            new Promise<string>((resolve, reject) => {
+              const stream = client.request({ ':path': '/' });
+              let body = '';
+              stream.setEncoding('utf8');
+              stream.on('data', (chunk: string) => {
+                body += chunk;
+              });
+              stream.on('end', () => resolve(body));
+              stream.on('error', reject);
+              stream.end();
+            }),
+        ),
+      );
+      await c.waitFor(30);
+      expect(new Set(bodies).size).toBe(30);
+      expect(c.done.map((d) => d.context.traceId).sort()).toEqual([...bodies].sort());
+      expect(c.done.every((d) => (d.timeToFirstByteMs ?? -1) >= 0 && !d.aborted)).toBe(true);
+      expect(late).toEqual(Array(30).fill(true));
+    } finally {
+      client.close();
+      await new Promise((resolve) => h2.close(resolve));
+    }
   });
 });
 

@@ -27,8 +27,12 @@ export interface RequestDone {
 export type DoneCallback = (done: RequestDone) => void;
 
 const kPending = Symbol.for('@tracebridge/core.socket.pending');
+const kWritesWatched = Symbol.for('@tracebridge/core.socket.writes');
 
-type TrackedSocket = Socket & { [kPending]?: Set<RequestState> };
+type TrackedSocket = Socket & {
+  [kPending]?: Set<RequestState>;
+  [kWritesWatched]?: boolean;
+}
 
 // The state travels on the functions that bind `req.emit` and `res.emit` (one property
 // each on a fresh closure: cheap), not on `req` or `res`: on objects whose prototype Express
@@ -144,26 +148,36 @@ export function track(
   res.on('finish', onResponseFinish);
   res.on('close', onResponseClose);
   res.on('error', onResponseError);
-  watchSocket(state, req.socket);
+  const bytesWatched = watchSocket(state, req.socket);
   if (res.headersSent) state.firstByteTime = state.startTime;
+  else if (!bytesWatched) watchHead(state, res);
   bindEmit(req, state);
   bindEmit(res, state);
   return state;
 }
 
-function watchSocket(state: RequestState, socket: Socket | null | undefined): void {
-  if (socket === null || socket === undefined || typeof socket.once !== 'function') return;
+/** Tracks the request on its socket; whether the socket's writes give its first byte. */
+function watchSocket(state: RequestState, socket: Socket | null | undefined): boolean {
+  if (socket === null || socket === undefined) return false;
   const tracked = socket as TrackedSocket;
-  let pending = tracked[kPending];
-  if (pending === undefined) {
-    pending = new Set<RequestState>();
-    tracked[kPending] = pending;
-    // Once per socket, however many keep-alive or pipelined requests it carries.
-    socket.once('close', onSocketClose);
-    watchFirstBytes(socket);
+  try {
+    let pending = tracked[kPending];
+    if (pending === undefined) {
+      if (typeof socket.once !== 'function') return false;
+      pending = new Set<RequestState>();
+      tracked[kPending] = pending;
+      // Once per socket, however many keep-alive or pipelined requests it carries.
+      socket.once('close', onSocketClose);
+      tracked[kWritesWatched] = watchFirstBytes(socket);
+    }
+    pending.add(state);
+    state.socket = socket;
+    return tracked[kWritesWatched] === true;
+  } catch {
+    // A socket that refuses to be touched (HTTP/2's compatibility API guards its socket):
+    // the response's own events still end the request.
+    return false;
   }
-  pending.add(state);
-  state.socket = socket;
 }
 
 type Write = (this: Socket, ...args: unknown[]) => boolean;
@@ -174,18 +188,34 @@ type Write = (this: Socket, ...args: unknown[]) => boolean;
  * through `socket.write` while `socket._httpMessage` is that response; hooked once per
  * socket, not once per response.
  */
-function watchFirstBytes(socket: Socket): void {
-  const write = socket.write as Write;
-  if (typeof write !== 'function') return;
-  socket.write = function tracebridgeSocketWrite(this: Socket, ...args: unknown[]): boolean {
-    const message = (this as { _httpMessage?: unknown })._httpMessage;
-    if (typeof message === 'object' && message !== null) {
-      const state = stateOfResponse(message as ServerResponse);
-      if (state !== undefined && state.firstByteTime === undefined)
-        state.firstByteTime = process.hrtime.bigint();
-    }
-    return write.apply(this, args);
-  } as Socket['write'];
+function watchFirstBytes(socket: Socket): boolean {
+  try {
+    const write = socket.write as Write;
+    if (typeof write !== 'function') return false;
+    socket.write = function tracebridgeSocketWrite(this: Socket, ...args: unknown[]): boolean {
+      const message = (this as { _httpMessage?: unknown })._httpMessage;
+      if (typeof message === 'object' && message !== null) {
+        const state = stateOfResponse(message as ServerResponse);
+        if (state !== undefined && state.firstByteTime === undefined)
+          state.firstByteTime = process.hrtime.bigint();
+      }
+      return write.apply(this, args);
+    } as Socket['write'];
+    return true;
+  } catch {
+    return false; // HTTP/2's compatibility API guards its socket
+  }
+}
+
+/** Time to first byte where the socket's writes cannot be watched (HTTP/2's compatibility
+ * API): when the response head is written. */
+function watchHead(state: RequestState, res: ServerResponse): void {
+  const writeHead = res.writeHead as (...args: unknown[]) => ServerResponse;
+  if (typeof writeHead !== 'function') return;
+  res.writeHead = function tracebridgeWriteHead(this: ServerResponse, ...args: unknown[]) {
+    state.firstByteTime ??= process.hrtime.bigint();
+    return writeHead.apply(this, args);
+  } as ServerResponse['writeHead'];
 }
 
 /** A class for the reason RequestState is one. */

@@ -51,6 +51,14 @@ export function writerFor(
   // middle of the record, and deleting it then turns the record into a slow dictionary).
   let pending: TraceContext | undefined;
   let proxy: Record<string, unknown> | undefined;
+  // Winston's one-argument form, log(info), takes the record as it is; log(level, message,
+  // meta) copies it into a new object first (Object.assign of every field, a splat array,
+  // a format-token regex): the one-argument form whenever it writes the same line.
+  const infoForm =
+    winstonStyle &&
+    typeof target.write === 'function' &&
+    typeof target.isLevelEnabled === 'function' &&
+    typeof target.child === 'function';
   if (winstonStyle && typeof target.write === 'function') {
     const baseWrite = target.write as (info: unknown, ...rest: unknown[]) => unknown;
     proxy = Object.create(logger) as Record<string, unknown>;
@@ -72,12 +80,24 @@ export function writerFor(
       const previous = pending;
       pending = ctx;
       try {
-        (log as (l: string, m: string, r: object) => unknown).call(
-          proxy ?? logger,
-          level,
-          message,
-          record,
-        );
+        if (
+          infoForm &&
+          target.defaultMeta === undefined &&
+          record.level === undefined &&
+          record.message === undefined
+        ) {
+          // The same line as the three-argument form: the fields, then level and message.
+          record.level = level;
+          record.message = message;
+          (log as (info: object) => unknown).call(proxy ?? logger, record);
+        } else {
+          (log as (l: string, m: string, r: object) => unknown).call(
+            proxy ?? logger,
+            level,
+            message,
+            record,
+          );
+        }
       } finally {
         pending = previous;
       }

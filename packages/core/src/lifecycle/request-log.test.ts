@@ -85,6 +85,36 @@ describe('the request line', () => {
     expect(line?.time_to_first_byte_ms).toBeGreaterThan(0);
   });
 
+  it('the same line whichever form of Winston log() carries it: defaultMeta under the fields, a fields message appended', async () => {
+    const lines: Record<string, unknown>[] = [];
+    for (const [defaultMeta, fields] of [
+      [undefined, undefined],
+      [{ service: 'api', 'url.path': 'not this' }, undefined],
+      [undefined, () => ({ message: 'and more', tenant: 't1' })],
+    ] as const) {
+      const transport = new MemoryTransport();
+      const logger = createLogger({ transports: [transport], ...(defaultMeta && { defaultMeta }) });
+      const lifecycle = createRequestLifecycle({
+        onDone: createRequestLog({ logger, ...(fields && { fields }) }),
+      });
+      server = await listen((req, res) => lifecycle.handle(req, res, () => res.end('ok')));
+      await get(`${server.url}/a`);
+      await received(transport, 1);
+      await server.close();
+      server = undefined;
+      lines.push(transport.lines()[0] ?? {});
+    }
+    const [plain, withDefaults, withMessage] = lines;
+    const keys = Object.keys(plain ?? {});
+    expect(keys.indexOf('level')).toBe(keys.indexOf('aborted') + 1);
+    expect(plain).toMatchObject({ level: 'info', 'url.path': '/a' });
+    expect(withDefaults).toMatchObject({ service: 'api', 'url.path': '/a', level: 'info' });
+    expect(withMessage).toMatchObject({
+      tenant: 't1',
+      message: expect.stringMatching(/^GET \/a 200 [\d.]+ms and more$/),
+    });
+  });
+
   it('level by status: 5xx error, 4xx warn, else info; a fixed level; silent; a function', async () => {
     const s = await serve({}, (req, res) => {
       res.statusCode = Number(req.url?.slice(1));

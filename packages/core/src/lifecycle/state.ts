@@ -32,7 +32,7 @@ const kWritesWatched = Symbol.for('@tracebridge/core.socket.writes');
 type TrackedSocket = Socket & {
   [kPending]?: Set<RequestState>;
   [kWritesWatched]?: boolean;
-}
+};
 
 // The state travels on the functions that bind `req.emit` and `res.emit` (one property
 // each on a fresh closure: cheap), not on `req` or `res`: on objects whose prototype Express

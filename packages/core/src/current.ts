@@ -88,6 +88,11 @@ export function run<A extends unknown[], R>(
     throw new TypeError(`@tracebridge/core: run(ctx, fn) expects a function, got ${typeof fn}`);
   }
   const checked = ctx === undefined || isBranded(ctx) ? ctx : createTraceContext(ctx);
+  // Already the stored context (a middleware behind another that entered it): the store
+  // needs no new scope; the OTel context is still entered when it is not the active one.
+  if (checked !== undefined && storedContext() === checked) {
+    return withOtelContext(checked, fn, args);
+  }
   return runStored(checked, withOtelContext, [checked, fn, args] as [
     TraceContext | undefined,
     (...a: A) => R,

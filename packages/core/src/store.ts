@@ -16,7 +16,7 @@ interface Slot {
 }
 
 const SLOT_KEY = Symbol.for('@tracebridge/core.store');
-const SLOT_VERSION = 1;
+const SLOT_VERSION = 2;
 
 function createSlot(): Slot {
   return {

@@ -2,7 +2,6 @@ import {
   createErrorLog,
   createRequestLifecycle,
   createRequestLog,
-  current,
   type ErrorLogOptions,
   type RequestLogOptions,
   run,
@@ -61,8 +60,7 @@ export function requestLogger(options: RequestLoggerOptions) {
     rememberContext(ctx);
     let downstream: Promise<unknown>;
     try {
-      // Behind traceContext the chain already runs in the request's context.
-      downstream = current() === context ? next() : run(context, next);
+      downstream = run(context, next);
     } catch (error) {
       return onError(ctx, error);
     }

@@ -27,8 +27,6 @@ type Encode = (ctx: TraceContext) => string;
 interface Field {
   path: Path;
   encode: Encode;
-  /** The key, when the path is one flat key. */
-  key?: string;
 }
 
 const hexFlags = (ctx: TraceContext) => flagsHex(ctx.traceFlags);
@@ -133,8 +131,6 @@ function has(record: Record<PropertyKey, unknown>, path: Path): boolean {
 
 /** Sets a (possibly nested) field without clobbering: copies objects on the way rather than
  * changing one the caller may still hold, and leaves a non-object in the way alone. */
-/** Sets a (possibly nested) field without clobbering: copies objects on the way rather than
- * changing one the caller may still hold, and leaves a non-object in the way alone. */
 function set(record: Record<PropertyKey, unknown>, path: Path, value: unknown, from = 0): void {
   const head = path[from];
   if (head === undefined) return;
@@ -155,6 +151,31 @@ function set(record: Record<PropertyKey, unknown>, path: Path, value: unknown, f
   record[head] = copy;
 }
 
+type Writer = (info: Record<PropertyKey, unknown>, ctx: TraceContext) => void;
+
+/**
+ * For flat keys (every preset but ecs/datadog): one store site per key, so that each stays
+ * monomorphic — a loop over the keys makes them megamorphic and costs ~10% of a log call.
+ * Only when no trace id is on the record yet, and never over a field that is there.
+ */
+function flatWriter(ids: readonly Field[]): Writer | undefined {
+  if (ids.length < 2 || ids.length > 3 || ids.some((f) => f.path.length !== 1)) return undefined;
+  const [trace, span, flags] = ids as [Field, Field, Field | undefined];
+  const traceKey = trace.path[0] as string;
+  const spanKey = span.path[0] as string;
+  const flagsKey = flags?.path[0];
+  const encodeTrace = trace.encode;
+  const encodeSpan = span.encode;
+  const encodeFlags = flags?.encode;
+  return (info, ctx) => {
+    if (info[traceKey] !== undefined) return;
+    info[traceKey] = encodeTrace(ctx);
+    if (info[spanKey] === undefined) info[spanKey] = encodeSpan(ctx);
+    if (flagsKey !== undefined && encodeFlags !== undefined && info[flagsKey] === undefined)
+      info[flagsKey] = encodeFlags(ctx);
+  };
+}
+
 /**
  * A Winston format that writes the trace ids onto each record — `trace_id`, `span_id`,
  * `trace_flags` by default (lowercase hex, flags as two hex digits), or the ECS, Datadog or
@@ -168,41 +189,8 @@ function set(record: Record<PropertyKey, unknown>, path: Path, value: unknown, f
  *   format: format.combine(traceFormat({ preset: 'ecs' }), format.json()),
  * });
  */
-type Writer = (info: Record<PropertyKey, unknown>, ctx: TraceContext) => void;
-
-/**
- * For flat keys (every preset but ecs/datadog): one store site per key, so that each stays
- * monomorphic — a loop over the keys makes them megamorphic and costs ~10% of a log call.
- * Only when no trace id is on the record yet, and never over a field that is there.
- */
-function flatWriter(ids: readonly Field[]): Writer | undefined {
-  if (ids.length < 2 || ids.length > 3 || ids.some((f) => f.path.length !== 1)) return undefined;
-  const [trace, span, flags] = ids as [Field, Field, Field | undefined];
-  const traceKey = trace.path[0] as string;
-  const spanKey = span.path[0] as string;
-  const encodeTrace = trace.encode;
-  const encodeSpan = span.encode;
-  if (flags === undefined) {
-    return (info, ctx) => {
-      if (info[traceKey] !== undefined) return;
-      info[traceKey] = encodeTrace(ctx);
-      if (info[spanKey] === undefined) info[spanKey] = encodeSpan(ctx);
-    };
-  }
-  const flagsKey = flags.path[0] as string;
-  const encodeFlags = flags.encode;
-  return (info, ctx) => {
-    if (info[traceKey] !== undefined) return;
-    info[traceKey] = encodeTrace(ctx);
-    if (info[spanKey] === undefined) info[spanKey] = encodeSpan(ctx);
-    if (info[flagsKey] === undefined) info[flagsKey] = encodeFlags(ctx);
-  };
-}
-
 export function traceFormat(options: TraceFormatOptions = {}): TraceFormat {
-  const resolved = resolve(options);
-  const { requestIdPath, fields } = resolved;
-  const ids = resolved.ids;
+  const { ids, requestIdPath, fields } = resolve(options);
   const traceIdPath = ids[0]?.path ?? [];
   const writeFlat = flatWriter(ids);
   const requestIdKey = requestIdPath?.length === 1 ? requestIdPath[0] : undefined;

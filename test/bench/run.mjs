@@ -166,6 +166,7 @@ async function httpThroughput() {
   const groups = {
     express: [
       'bare',
+      'bare+dictionary-mode',
       'tracebridge',
       'tracebridge+winston-json',
       'express-winston',

@@ -4,6 +4,7 @@ import {
   createRequestLog,
   type RequestLogOptions,
 } from '@tracebridge/core';
+import { toDictionaryMode } from './dictionary-mode.js';
 
 /** Options of {@link requestLogger}: core's request log, with Express's route and `req.ip`. */
 export type RequestLoggerOptions = Omit<RequestLogOptions, 'route'>;
@@ -59,6 +60,8 @@ export function requestLogger(options: RequestLoggerOptions) {
     res: ServerResponse,
     next: Next,
   ): void {
+    toDictionaryMode(req);
+    toDictionaryMode(res);
     lifecycle.handle(req, res, next);
   };
 }

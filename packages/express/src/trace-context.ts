@@ -11,6 +11,7 @@ import {
   isBindableLogger,
   type WritableLogger,
 } from '@tracebridge/core/winston';
+import { toDictionaryMode } from './dictionary-mode.js';
 
 /** Options of {@link traceContext}: core's request lifecycle, and a logger for `req.log`. */
 export interface TraceContextOptions extends Omit<RequestLifecycleOptions, 'onDone'> {
@@ -66,6 +67,8 @@ export function contextMiddleware(
     res: ServerResponse,
     next: Next,
   ): void {
+    toDictionaryMode(req);
+    toDictionaryMode(res);
     const ctx = lifecycle.start(req, res);
     const request = req as RequestWithContext;
     request.traceContext = ctx;

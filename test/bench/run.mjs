@@ -4,7 +4,7 @@
 //
 //   node test/bench/run.mjs            the full run (a few minutes on 2 cores)
 //   node test/bench/run.mjs --smoke    seconds: keeps the benchmarks working (CI)
-//   --only log,http,reentry,memory,scale   --out results.json
+//   --only log,http,inprocess,reentry,memory,scale   --out results.json
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -21,7 +21,7 @@ const autocannon = createRequire(import.meta.url)('autocannon');
 const { values } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'log,http,reentry,memory,scale' },
+    only: { type: 'string', default: 'log,http,inprocess,reentry,memory,scale' },
     out: {
       type: 'string',
       default: join(here, '..', '..', '.tracebridge-out', 'bench-results.json'),
@@ -162,20 +162,22 @@ async function measure(server, options) {
 }
 
 // ---- 2. HTTP throughput ----------------------------------------------------------------
+const GROUPS = {
+  express: [
+    'bare',
+    'bare+dictionary-mode',
+    'tracebridge',
+    'tracebridge+winston-json',
+    'express-winston',
+    'pino-http',
+    'cls-rtracer+morgan',
+    'minimal',
+  ],
+  koa: ['bare', 'tracebridge', 'tracebridge+winston-json', 'koa-logger', 'minimal'],
+};
+
 async function httpThroughput() {
-  const groups = {
-    express: [
-      'bare',
-      'bare+dictionary-mode',
-      'tracebridge',
-      'tracebridge+winston-json',
-      'express-winston',
-      'pino-http',
-      'cls-rtracer+morgan',
-      'minimal',
-    ],
-    koa: ['bare', 'tracebridge', 'tracebridge+winston-json', 'koa-logger', 'minimal'],
-  };
+  const groups = GROUPS;
   const rounds = smoke ? 1 : 3;
   const duration = smoke ? 0.5 : 4;
   const out = {};
@@ -245,6 +247,60 @@ async function httpThroughput() {
   }
   printTargets(targets);
   return { ...out, targets };
+}
+
+// ---- 2b. server work per request, in process -------------------------------------------
+function inProcess() {
+  const rounds = smoke ? 1 : 5;
+  const requests = smoke ? 300 : 10_000;
+  const out = {};
+  const samples = {};
+  for (const [framework, variants] of Object.entries(GROUPS))
+    for (const v of variants) samples[`${framework}:${v}`] = [];
+  // One fresh process per sample, rounds interleaved: variants never share V8's caches.
+  for (let r = 0; r < rounds; r++)
+    for (const key of Object.keys(samples))
+      samples[key].push(median(runNode(['in-process.mjs', key, String(requests), '3']).samples));
+  for (const [framework, variants] of Object.entries(GROUPS)) {
+    const bare = median(samples[`${framework}:bare`]);
+    out[framework] = variants.map((v) => {
+      const values = samples[`${framework}:${v}`];
+      return {
+        variant: v,
+        cpuPerRequestUs: median(values),
+        spreadPct: spread(values),
+        cpuVsBare: median(values) / bare,
+      };
+    });
+  }
+  const row = (framework, v) => out[framework].find((x) => x.variant === v);
+  const comparisons = {
+    'Express + tracebridge CPU/request ÷ bare': row('express', 'tracebridge').cpuVsBare,
+    'Express + tracebridge CPU/request ÷ minimal hand-written':
+      row('express', 'tracebridge').cpuPerRequestUs / row('express', 'minimal').cpuPerRequestUs,
+    'Koa + tracebridge CPU/request ÷ minimal hand-written':
+      row('koa', 'tracebridge').cpuPerRequestUs / row('koa', 'minimal').cpuPerRequestUs,
+  };
+  console.log(
+    `\n2b. Server work per request in process (the same apps driven through sockets that drop their output: no parsing, syscalls or loopback; ${rounds} rounds, one fresh process per sample, medians)\n`,
+  );
+  for (const [framework, rows] of Object.entries(out)) {
+    console.log(
+      table(
+        [framework, 'CPU µs/req', 'spread', '× bare'],
+        rows.map((r) => [
+          r.variant,
+          fmt(r.cpuPerRequestUs, 1),
+          `±${fmt(r.spreadPct / 2)}%`,
+          fmt(r.cpuVsBare, 2),
+        ]),
+      ),
+    );
+    console.log('');
+  }
+  for (const [name, value] of Object.entries(comparisons))
+    console.log(`   ${name}: ${fmt(value, 2)}`);
+  return { ...out, comparisons };
 }
 
 // ---- 3. re-entry cost per Node line ----------------------------------------------------
@@ -392,6 +448,7 @@ console.log(
 );
 if (parts.has('log')) results.logCall = logCall();
 if (parts.has('http')) results.http = await httpThroughput();
+if (parts.has('inprocess')) results.inProcess = inProcess();
 if (parts.has('reentry')) results.reentry = reentry();
 if (parts.has('memory')) results.memory = await memory();
 if (parts.has('scale')) results.scale = await scale();

@@ -1,0 +1,161 @@
+// The server variants the HTTP benchmarks compare, as Node request listeners: Express and
+// Koa bare, with tracebridge, and with what users would pick instead. Logging variants log
+// one line per request to a destination that drops it.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
+import { Writable } from 'node:stream';
+
+const require = createRequire(import.meta.url);
+const winston = require('winston');
+const Transport = require('winston-transport');
+
+class Noop extends Transport {
+  log(_info, callback) {
+    callback();
+  }
+}
+const devNull = () => new Writable({ write: (_chunk, _encoding, callback) => callback() });
+const plainLogger = () =>
+  winston.createLogger({ format: winston.format.json(), transports: [new Noop()] });
+
+/** tracebridge's createLogger (its default JSON line); with `winstonJson`, Winston's
+ * format.json() instead — the same JSON the other variants write. */
+async function tracebridgeLogger(winstonJson = false) {
+  const { captureOnWrite, createLogger, traceFormat } = await import('@tracebridge/core/winston');
+  if (!winstonJson) return createLogger({ transports: [new Noop()] });
+  return captureOnWrite(
+    winston.createLogger({
+      format: winston.format.combine(traceFormat(), winston.format.json()),
+      transports: [new Noop()],
+    }),
+  );
+}
+
+/** The minimal hand-written version: ALS middleware, a 'finish' line reading the store. */
+function minimal(logger) {
+  const als = new AsyncLocalStorage();
+  const fromStore = winston.format((info) => {
+    const store = als.getStore();
+    if (store) info.trace_id = store.traceId;
+    return info;
+  });
+  logger.format = winston.format.combine(fromStore(), winston.format.json());
+  const traceIdOf = (req) => String(req.headers.traceparent ?? '').slice(3, 35);
+  return {
+    express: (req, res, next) =>
+      als.run({ traceId: traceIdOf(req) }, () => {
+        const start = process.hrtime.bigint();
+        res.on('finish', () =>
+          logger.info('request', {
+            method: req.method,
+            url: req.url,
+            status: res.statusCode,
+            ms: Number(process.hrtime.bigint() - start) / 1e6,
+          }),
+        );
+        next();
+      }),
+    koa: (ctx, next) =>
+      als.run({ traceId: traceIdOf(ctx.req) }, () => {
+        const start = process.hrtime.bigint();
+        ctx.res.on('finish', () =>
+          logger.info('request', {
+            method: ctx.method,
+            url: ctx.url,
+            status: ctx.status,
+            ms: Number(process.hrtime.bigint() - start) / 1e6,
+          }),
+        );
+        return next();
+      }),
+  };
+}
+
+export async function expressApp(kind) {
+  const express = require('express');
+  const app = express();
+  switch (kind) {
+    case 'bare':
+      break;
+    case 'bare+dictionary-mode': {
+      // What tracing() does first on V8 < 13 (packages/express/src/dictionary-mode.ts), alone:
+      // how much of Express's own cost it takes away, apart from tracebridge's work.
+      const [a, b] = [Symbol('a'), Symbol('b')];
+      app.use((req, res, next) => {
+        for (const o of [req, res]) {
+          o[a] = o[b] = undefined;
+          delete o[a];
+          delete o[b];
+        }
+        next();
+      });
+      break;
+    }
+    case 'tracebridge':
+    case 'tracebridge+winston-json': {
+      const { tracing } = await import('@tracebridge/express');
+      app.use(tracing({ logger: await tracebridgeLogger(kind !== 'tracebridge') }));
+      break;
+    }
+    case 'express-winston': {
+      const expressWinston = require('express-winston');
+      app.use(expressWinston.logger({ winstonInstance: plainLogger() }));
+      break;
+    }
+    case 'pino-http':
+      app.use(require('pino-http')({ logger: require('pino')(devNull()) }));
+      break;
+    case 'cls-rtracer+morgan': {
+      const rTracer = require('cls-rtracer');
+      const morgan = require('morgan');
+      morgan.token('id', () => rTracer.id());
+      app.use(rTracer.expressMiddleware());
+      app.use(morgan(':id :method :url :status :response-time ms', { stream: devNull() }));
+      break;
+    }
+    case 'minimal':
+      app.use(minimal(plainLogger()).express);
+      break;
+    default:
+      throw new Error(`http-server: unknown express variant ${kind}`);
+  }
+  app.get('/', (_req, res) => res.send('ok'));
+  return app;
+}
+
+export async function koaApp(kind) {
+  const Koa = require('koa');
+  const app = new Koa();
+  switch (kind) {
+    case 'bare':
+      break;
+    case 'tracebridge':
+    case 'tracebridge+winston-json': {
+      const { requestLogger, traceContext } = await import('@tracebridge/koa');
+      const logger = await tracebridgeLogger(kind !== 'tracebridge');
+      app.use(traceContext({ logger }));
+      app.use(requestLogger({ logger }));
+      break;
+    }
+    case 'koa-logger':
+      app.use(require('koa-logger')({ transporter: () => undefined }));
+      break;
+    case 'minimal':
+      app.use(minimal(plainLogger()).koa);
+      break;
+    default:
+      throw new Error(`http-server: unknown koa variant ${kind}`);
+  }
+  app.use((ctx) => {
+    ctx.body = 'ok';
+  });
+  return app.callback();
+}
+
+/** The request listener of `<framework>:<variant>`. */
+export async function appFor(variant) {
+  const [framework, kind] = variant.split(':');
+  if (framework === 'express') return expressApp(kind);
+  if (framework === 'koa') return koaApp(kind);
+  throw new Error(`bench: unknown framework in ${variant}`);
+}

@@ -1,0 +1,86 @@
+// Server work per request without the network: one variant's request listener (apps.mjs)
+// driven in this process through sockets that drop what they are sent, 50 requests in
+// flight, each connection carrying its requests one after another (keep-alive).
+//   node in-process.mjs <framework:variant> <requests per sample> <samples>
+//   → prints {"samples": [CPU µs per request, …]}
+// What it leaves out, on purpose: parsing, syscalls and the kernel's loopback work, which
+// at saturation grow per request for the slower server (the client on the same two cores
+// must be woken more often) and so blur the comparison of the servers' own work.
+import http from 'node:http';
+import { Duplex } from 'node:stream';
+import { appFor } from './apps.mjs';
+
+const [variant, requestsArg, samplesArg] = process.argv.slice(2);
+const requests = Number(requestsArg);
+const samples = Number(samplesArg);
+const IN_FLIGHT = 50;
+const TRACEPARENT = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+
+/** A connection that accepts every write and never sends anything. */
+class NullSocket extends Duplex {
+  remoteAddress = '127.0.0.1';
+  remotePort = 50_000;
+  _read() {}
+  _write(_chunk, _encoding, callback) {
+    callback();
+  }
+  _writev(_chunks, callback) {
+    callback();
+  }
+  setTimeout() {
+    return this;
+  }
+  setNoDelay() {
+    return this;
+  }
+  setKeepAlive() {
+    return this;
+  }
+}
+
+function request(app, socket) {
+  return new Promise((resolve, reject) => {
+    const req = new http.IncomingMessage(socket);
+    req.method = 'GET';
+    req.url = '/';
+    req.httpVersion = '1.1';
+    req.httpVersionMajor = 1;
+    req.httpVersionMinor = 1;
+    req.headers = { host: '127.0.0.1', 'user-agent': 'bench', traceparent: TRACEPARENT };
+    req.rawHeaders = ['Host', '127.0.0.1', 'User-Agent', 'bench', 'traceparent', TRACEPARENT];
+    req.complete = true;
+    req.push(null);
+    const res = new http.ServerResponse(req);
+    res.shouldKeepAlive = true;
+    res.assignSocket(socket);
+    res.once('finish', () => {
+      res.detachSocket(socket);
+      if (res.statusCode !== 200)
+        reject(new Error(`in-process: ${variant} answered ${res.statusCode}`));
+      else setImmediate(resolve);
+    });
+    app(req, res);
+  });
+}
+
+async function sample(app, count) {
+  let started = 0;
+  const before = process.cpuUsage();
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      const socket = new NullSocket();
+      while (started < count) {
+        started++;
+        await request(app, socket);
+      }
+    }),
+  );
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / count;
+}
+
+const app = await appFor(variant);
+await sample(app, Math.max(1000, requests >> 1)); // warm-up
+const out = [];
+for (let i = 0; i < samples; i++) out.push(await sample(app, requests));
+process.stdout.write(`${JSON.stringify({ samples: out })}\n`);

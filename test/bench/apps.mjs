@@ -137,6 +137,13 @@ export async function koaApp(kind) {
       app.use(requestLogger({ logger }));
       break;
     }
+    case 'tracebridge-context': {
+      // The request context alone (traceContext with ctx.log, no request line): what the
+      // request line costs, by difference.
+      const { traceContext } = await import('@tracebridge/koa');
+      app.use(traceContext({ logger: await tracebridgeLogger() }));
+      break;
+    }
     case 'koa-logger':
       app.use(require('koa-logger')({ transporter: () => undefined }));
       break;

@@ -180,7 +180,14 @@ const GROUPS = {
     'cls-rtracer+morgan',
     'minimal',
   ],
-  koa: ['bare', 'tracebridge', 'tracebridge+winston-json', 'koa-logger', 'minimal'],
+  koa: [
+    'bare',
+    'tracebridge',
+    'tracebridge+winston-json',
+    'tracebridge-context',
+    'koa-logger',
+    'minimal',
+  ],
 };
 
 async function httpThroughput() {
@@ -288,6 +295,8 @@ function inProcess() {
       row('express', 'tracebridge').cpuPerRequestUs / row('express', 'minimal').cpuPerRequestUs,
     'Koa + tracebridge CPU/request ÷ minimal hand-written':
       row('koa', 'tracebridge').cpuPerRequestUs / row('koa', 'minimal').cpuPerRequestUs,
+    'Koa + tracebridge without its request line (tracebridge-context) ÷ minimal hand-written':
+      row('koa', 'tracebridge-context').cpuPerRequestUs / row('koa', 'minimal').cpuPerRequestUs,
   };
   console.log(
     `\n2b. Server work per request in process (the same apps driven through sockets that drop their output: no parsing, syscalls or loopback; ${rounds} rounds, one fresh process per sample, medians)\n`,

@@ -12,14 +12,49 @@ const NO_CONTEXT = Object.freeze({ none: true });
 type Fields = Record<PropertyKey, unknown>;
 
 /**
- * The context a record carries: `undefined` when it was never captured (read the current
- * context), `null` when it was captured outside any context (write no ids).
+ * The context a record carries: `undefined` when it was never captured — or when it is being
+ * formatted inside the very write() that captured it, where the current context is the
+ * captured one (read the current context) — `null` when it was captured outside any context
+ * (write no ids).
  */
 export function capturedContext(info: unknown): TraceContext | null | undefined {
   if (typeof info !== 'object' || info === null) return undefined;
   const value = (info as Fields)[CAPTURED_CONTEXT];
   if (value === undefined) return undefined;
   return value === NO_CONTEXT ? null : (value as TraceContext);
+}
+
+/**
+ * The record captureOnWrite is handing to Winston's stream right now, and its context.
+ * Winston runs the formats inside write() unless its stream is buffering behind a slow
+ * transport; traceFormat takes the context from here then, and the record is never stamped
+ * (a symbol added and deleted again on every log call). A record no format took during
+ * write() is stamped right after it, before Winston gets back to it.
+ */
+export const handed: { record: unknown; context: TraceContext | null } = {
+  record: undefined,
+  context: null,
+};
+
+/**
+ * The context handed over with `info` by the write now in progress, once: `undefined` when
+ * `info` is not that record.
+ */
+export function takeHandedContext(info: unknown): TraceContext | null | undefined {
+  if (info !== handed.record || info === undefined) return undefined;
+  handed.record = undefined;
+  return handed.context;
+}
+
+/** Stamps only the OTel Context @opentelemetry/winston-transport reads (transports can run
+ * later than the formats, after the stream drained). */
+export function stampOtelContext(info: unknown, ctx: TraceContext | undefined): void {
+  if (ctx === undefined || typeof info !== 'object' || info === null) return;
+  const record = info as Fields;
+  if (record[OTEL_WINSTON_CONTEXT] !== undefined) return;
+  const otelContext = otelContextFor(ctx);
+  if (otelContext !== undefined && Object.isExtensible(record))
+    record[OTEL_WINSTON_CONTEXT] = otelContext;
 }
 
 /**

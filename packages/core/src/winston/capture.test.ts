@@ -5,6 +5,7 @@ import winston from 'winston';
 import { MemoryTransport, received } from '../../test-support/winston.js';
 import { newTraceContext, type TraceContext } from '../context.js';
 import { current, run } from '../current.js';
+import { capturedContext } from '../log-capture.js';
 import { bindLogger, captureOnWrite, isBindableLogger } from './capture.js';
 import { createLogger } from './create-logger.js';
 import { traceFormat } from './format.js';
@@ -60,6 +61,33 @@ describe('Winston behind a slow transport (formats run when the stream drains)',
     );
     expect(naiveCounts.wrong + naiveCounts.missing).toBeGreaterThan(BURST / 2);
     expect(tally(lines)).toEqual({ right: BURST, missing: 0, wrong: 0 });
+  });
+
+  it('records formatted inside write() are handed their context, buffered ones are stamped: both right', async () => {
+    // A format ahead of traceFormat sees which way each record came: still inside the
+    // write() that captured it (no stamp: the context is handed over), or later, after
+    // Winston buffered it behind the slow transport (stamped with the captured context).
+    let inside = 0;
+    let buffered = 0;
+    const observe = winston.format((info) => {
+      if (capturedContext(info) === undefined) inside++;
+      else buffered++;
+      return info;
+    });
+    const transport = new MemoryTransport({ delayMs: 1 });
+    const logger = captureOnWrite(
+      winston.createLogger({
+        format: winston.format.combine(observe(), traceFormat(), winston.format.json()),
+        transports: [transport],
+      }),
+    );
+    const lines = await burst(logger, transport, (ctx, fn) => run(ctx, fn));
+    expect(tally(lines)).toEqual({ right: BURST, missing: 0, wrong: 0 });
+    expect(inside).toBeGreaterThan(0);
+    expect(buffered).toBeGreaterThan(0);
+    expect(inside + buffered).toBe(BURST);
+    // Nothing of the capture is left on a record a transport receives.
+    for (const record of transport.records) expect(capturedContext(record)).toBeUndefined();
   });
 
   it('the format alone (no captureOnWrite) is not enough — which is why capture exists', async () => {

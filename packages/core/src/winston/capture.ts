@@ -1,6 +1,12 @@
 import type { TraceContext } from '../context.js';
 import { current, run } from '../current.js';
-import { idFields, stampRecord as stamp } from '../log-capture.js';
+import {
+  capturedContext,
+  handed,
+  idFields,
+  stampRecord as stamp,
+  stampOtelContext,
+} from '../log-capture.js';
 
 const kWrapped = Symbol.for('@tracebridge/core.winston.captureOnWrite');
 
@@ -91,15 +97,31 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
     encoding?: unknown,
     callback?: unknown,
   ) {
-    stamp(info, current(), false);
     // Looked up per call, so a write patched on the prototype later (OTel's
     // instrumentation-winston) still runs.
     const next = own ?? proto?.write;
+    // An own write (someone's wrapper, which may copy the record) gets the record stamped
+    // first, as does a record captured already (a bound logger's, a request line).
+    if (own !== undefined || capturedContext(info) !== undefined) {
+      stamp(info, current(), false);
+      return guardedWrite(logger, next, this, info, [encoding, callback]);
+    }
+    const ctx = current();
+    stampOtelContext(info, ctx);
+    const previousRecord = handed.record;
+    const previousContext = handed.context;
+    handed.record = info;
+    handed.context = ctx ?? null;
     try {
       return next?.call(this, info, encoding, callback);
     } catch (error) {
       report(logger, error);
       return false;
+    } finally {
+      const taken = handed.record !== info;
+      handed.record = previousRecord;
+      handed.context = previousContext;
+      if (!taken) stamp(info, ctx, false);
     }
   };
   const descriptor = Object.getOwnPropertyDescriptor(logger, 'write');

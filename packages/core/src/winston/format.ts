@@ -1,7 +1,7 @@
 import type { Logform } from 'winston';
 import type { TraceContext } from '../context.js';
 import { current } from '../current.js';
-import { CAPTURED_CONTEXT, capturedContext, flagsHex } from '../log-capture.js';
+import { CAPTURED_CONTEXT, capturedContext, flagsHex, takeHandedContext } from '../log-capture.js';
 
 /** Field-name presets: OTel's names for non-OTLP logs, ECS, Datadog, camelCase. */
 export type TraceFormatPreset = 'otel' | 'ecs' | 'datadog' | 'camel';
@@ -202,9 +202,12 @@ export function traceFormat(options: TraceFormatOptions = {}): TraceFormat {
       if (typeof record !== 'object' || record === null) return record;
       const info = record as unknown as Record<PropertyKey, unknown>;
       try {
-        let ctx: TraceContext | null | undefined = capturedContext(info);
-        if (ctx !== undefined) delete info[CAPTURED_CONTEXT];
-        else ctx = current();
+        let ctx: TraceContext | null | undefined = takeHandedContext(info);
+        if (ctx === undefined) {
+          ctx = capturedContext(info);
+          if (ctx !== undefined) delete info[CAPTURED_CONTEXT];
+          else ctx = current();
+        }
         if (ctx === null || ctx === undefined) return record;
         if (writeFlat !== undefined) writeFlat(info, ctx);
         else if (!has(info, traceIdPath)) {

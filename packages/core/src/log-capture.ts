@@ -47,11 +47,15 @@ export function takeHandedContext(info: unknown): TraceContext | null | undefine
 }
 
 /** Stamps only the OTel Context @opentelemetry/winston-transport reads (transports can run
- * later than the formats, after the stream drained). */
-export function stampOtelContext(info: unknown, ctx: TraceContext | undefined): void {
+ * later than the formats, after the stream drained); with `force`, over an existing one. */
+export function stampOtelContext(
+  info: unknown,
+  ctx: TraceContext | undefined,
+  force = false,
+): void {
   if (ctx === undefined || typeof info !== 'object' || info === null) return;
   const record = info as Fields;
-  if (record[OTEL_WINSTON_CONTEXT] !== undefined) return;
+  if (!force && record[OTEL_WINSTON_CONTEXT] !== undefined) return;
   const otelContext = otelContextFor(ctx);
   if (otelContext !== undefined && Object.isExtensible(record))
     record[OTEL_WINSTON_CONTEXT] = otelContext;
@@ -65,10 +69,7 @@ export function stampRecord(info: unknown, ctx: TraceContext | undefined, force:
   if (typeof info !== 'object' || info === null || !Object.isExtensible(info)) return;
   const record = info as Fields;
   if (!force && record[CAPTURED_CONTEXT] !== undefined) return;
-  if (ctx !== undefined && (force || record[OTEL_WINSTON_CONTEXT] === undefined)) {
-    const otelContext = otelContextFor(ctx);
-    if (otelContext !== undefined) record[OTEL_WINSTON_CONTEXT] = otelContext;
-  }
+  stampOtelContext(record, ctx, force);
   // Enumerable on purpose: Winston copies meta and child records with Object.assign, which
   // skips non-enumerable keys. Added last, so that traceFormat's delete of it stays on V8's
   // fast path (deleting the last-added property keeps the object's shape).

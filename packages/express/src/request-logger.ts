@@ -60,8 +60,7 @@ export function requestLogger(options: RequestLoggerOptions) {
     res: ServerResponse,
     next: Next,
   ): void {
-    toDictionaryMode(req);
-    toDictionaryMode(res);
+    toDictionaryMode(req, res);
     lifecycle.handle(req, res, next);
   };
 }

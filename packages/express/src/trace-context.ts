@@ -67,8 +67,7 @@ export function contextMiddleware(
     res: ServerResponse,
     next: Next,
   ): void {
-    toDictionaryMode(req);
-    toDictionaryMode(res);
+    toDictionaryMode(req, res);
     const ctx = lifecycle.start(req, res);
     const request = req as RequestWithContext;
     request.traceContext = ctx;

@@ -21,13 +21,16 @@ let warned = false;
  */
 function guardedWrite(
   logger: unknown,
-  write: ((info: unknown, ...rest: unknown[]) => unknown) | undefined,
+  write: WritableLogger['write'] | undefined,
   thisArg: unknown,
   info: unknown,
-  rest: unknown[],
+  encoding: unknown,
+  callback: unknown,
 ): unknown {
+  // Fixed arity (a stream's write takes at most chunk, encoding, callback): no rest array
+  // on the hot path.
   try {
-    return write?.call(thisArg, info, ...rest);
+    return write?.call(thisArg, info, encoding, callback);
   } catch (error) {
     report(logger, error);
     return false;
@@ -89,8 +92,6 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
   if ((logger as Record_)[kWrapped] === true && Object.hasOwn(logger, kWrapped)) return logger;
   const own = Object.hasOwn(logger, 'write') ? logger.write : undefined;
   const proto = Object.getPrototypeOf(logger) as WritableLogger | null;
-  // Fixed arity (a stream's write takes at most chunk, encoding, callback): no rest array
-  // on the hot path.
   const write = function captureWrite(
     this: unknown,
     info: unknown,
@@ -104,7 +105,7 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
     // first, as does a record captured already (a bound logger's, a request line).
     if (own !== undefined || capturedContext(info) !== undefined) {
       stamp(info, current(), false);
-      return guardedWrite(logger, next, this, info, [encoding, callback]);
+      return guardedWrite(logger, next, this, info, encoding, callback);
     }
     const ctx = current();
     stampOtelContext(info, ctx);
@@ -113,10 +114,7 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
     handed.record = info;
     handed.context = ctx ?? null;
     try {
-      return next?.call(this, info, encoding, callback);
-    } catch (error) {
-      report(logger, error);
-      return false;
+      return guardedWrite(logger, next, this, info, encoding, callback);
     } finally {
       const taken = handed.record !== info;
       handed.record = previousRecord;
@@ -136,9 +134,9 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
     write: {
       configurable: true,
       writable: true,
-      value: function captureChildWrite(info: unknown, ...rest: unknown[]) {
+      value: function captureChildWrite(info: unknown, encoding?: unknown, callback?: unknown) {
         stamp(info, current(), false);
-        return guardedWrite(logger, logger.write, logger, info, rest);
+        return guardedWrite(logger, logger.write, logger, info, encoding, callback);
       },
     },
     [kWrapped]: { value: true },
@@ -198,19 +196,24 @@ export function bindLogger<L extends WritableLogger | ChildLogger>(
   // Object.create, then a plain assignment: creating with a descriptor map is several times
   // slower, and this runs once per request.
   const bound = Object.create(target) as WritableLogger;
-  bound.write = function boundWrite(this: unknown, info: unknown, ...rest: unknown[]) {
+  bound.write = function boundWrite(
+    this: unknown,
+    info: unknown,
+    encoding?: unknown,
+    callback?: unknown,
+  ) {
     stamp(info, fixed, true);
     // Prototype-level hooks that read the active context at write time (OTel's
     // instrumentation-winston) see the bound context too, so ids stay consistent.
     if (fixed !== undefined && current() !== fixed) {
       try {
-        return run(fixed, () => target.write(info, ...rest));
+        return run(fixed, () => target.write(info, encoding, callback));
       } catch (error) {
         report(target, error);
         return false;
       }
     }
-    return guardedWrite(target, target.write, target, info, rest);
+    return guardedWrite(target, target.write, target, info, encoding, callback);
   };
   return bound as L;
 }

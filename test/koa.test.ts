@@ -12,7 +12,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import { bind, current } from '@tracebridge/core';
 import { createLogger } from '@tracebridge/core/winston';
-import { requestLogger, traceContext } from '@tracebridge/koa';
+import { requestLogger, type TraceState, traceContext, tracing } from '@tracebridge/koa';
 import Koa3 from 'koa';
 import Koa2 from 'koa2';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -79,7 +79,25 @@ describe.each([
   ['Koa 3', Koa3],
   ['Koa 2', Koa2 as unknown as KoaClass],
 ])('%s', (name, Koa) => {
-  async function lateWorkApp() {
+  type Mount = 'two middlewares' | 'tracing()';
+  /** The request context and line, mounted as two middlewares or as one tracing(). */
+  function mountTracebridge(
+    app: { use(middleware: ReturnType<typeof tracing>): unknown },
+    mount: Mount,
+    logger: ReturnType<typeof createLogger>,
+    contextLogger: ReturnType<typeof createLogger> | undefined,
+  ) {
+    const fields = (req: http.IncomingMessage) => ({ expected: expectedTraceId(req) });
+    const context = contextLogger === undefined ? {} : { logger: contextLogger };
+    if (mount === 'tracing()') {
+      app.use(tracing({ ...context, requestLog: { logger, fields } }));
+      return;
+    }
+    app.use(requestLogger({ logger, fields }));
+    app.use(traceContext(context));
+  }
+
+  async function lateWorkApp(mount: Mount = 'two middlewares') {
     const transport = new MemoryTransport({ delayMs: 1 });
     const logger = createLogger({ transports: [transport] });
     const work = createLateWork({
@@ -96,29 +114,49 @@ describe.each([
       ctx.respond = false;
       work.start(ctx.req, ctx.res);
     });
-    app.use(requestLogger({ logger, fields: (req) => ({ expected: expectedTraceId(req) }) }));
-    app.use(traceContext({ logger }));
+    mountTracebridge(app, mount, logger, logger);
     app.use(router.routes());
     return { port: await listen(app.callback()), transport };
   }
 
   it.each([
-    ['keep-alive off', (port: number) => concurrentRequests(port, REQUESTS, false)],
-    ['keep-alive on', (port: number) => concurrentRequests(port, REQUESTS, true)],
-    ['pipelined, 10 per connection', (port: number) => pipelinedRequests(port, REQUESTS / 10, 10)],
-  ])('%s: every user and request line carries its own id (500 requests)', async (mode, drive) => {
-    const { port, transport } = await lateWorkApp();
-    expect(await drive(port)).toBe(REQUESTS);
-    await settleLines(transport, REQUESTS);
-    const { user, requests } = readLines(transport);
-    console.log(`[${name}, ${mode}] user lines: ${user.describe()}`);
-    for (const c of LATE_CASES) expect(user.get(c).right, `${c} never logged`).toBeGreaterThan(0);
-    expect(user.total(), user.describe()).toMatchObject({ missing: 0, wrong: 0 });
-    expectOneRequestLineEach(requests, REQUESTS);
-    expect(new Set([...requests.values()].map((l) => l[0]?.['http.route']))).toEqual(
-      new Set(['/:kind/:n']),
-    );
-  });
+    [
+      'keep-alive off',
+      'two middlewares',
+      (port: number) => concurrentRequests(port, REQUESTS, false),
+    ],
+    [
+      'keep-alive on',
+      'two middlewares',
+      (port: number) => concurrentRequests(port, REQUESTS, true),
+    ],
+    ['keep-alive on', 'tracing()', (port: number) => concurrentRequests(port, REQUESTS, true)],
+    [
+      'pipelined, 10 per connection',
+      'two middlewares',
+      (port: number) => pipelinedRequests(port, REQUESTS / 10, 10),
+    ],
+    [
+      'pipelined, 10 per connection',
+      'tracing()',
+      (port: number) => pipelinedRequests(port, REQUESTS / 10, 10),
+    ],
+  ] as const)(
+    '%s, %s: every user and request line carries its own id (500 requests)',
+    async (mode, mount, drive) => {
+      const { port, transport } = await lateWorkApp(mount);
+      expect(await drive(port)).toBe(REQUESTS);
+      await settleLines(transport, REQUESTS);
+      const { user, requests } = readLines(transport);
+      console.log(`[${name}, ${mode}, ${mount}] user lines: ${user.describe()}`);
+      for (const c of LATE_CASES) expect(user.get(c).right, `${c} never logged`).toBeGreaterThan(0);
+      expect(user.total(), user.describe()).toMatchObject({ missing: 0, wrong: 0 });
+      expectOneRequestLineEach(requests, REQUESTS);
+      expect(new Set([...requests.values()].map((l) => l[0]?.['http.route']))).toEqual(
+        new Set(['/:kind/:n']),
+      );
+    },
+  );
 
   it('aborted requests: one line each, marked aborted, with their own ids', async () => {
     const { port, transport } = await lateWorkApp();
@@ -176,59 +214,61 @@ describe.each([
     expect(probes.total()).toMatchObject({ right: 900, missing: 0, wrong: 0 });
   });
 
-  it('thrown errors (sync, async, ctx.throw(404)) are logged with the ids and the status Koa sends, then re-thrown', async () => {
-    const transport = new MemoryTransport();
-    const logger = createLogger({ transports: [transport] });
-    const app = new Koa();
-    const appErrors: unknown[] = [];
-    app.on('error', (err) => appErrors.push(err));
-    const router = new Router();
-    router.get('/sync', () => {
-      throw new TypeError('sync boom');
-    });
-    router.get('/async', async () => {
-      await new Promise((resolve) => setTimeout(resolve, 2));
-      throw new RangeError('async boom');
-    });
-    router.get('/missing/:id', (ctx) => ctx.throw(404, 'no such thing'));
-    app.use(requestLogger({ logger, fields: (req) => ({ expected: expectedTraceId(req) }) }));
-    app.use(traceContext());
-    app.use(router.routes());
-    const port = await listen(app.callback());
-    const replies = await Promise.all(
-      ['/sync', '/async', '/missing/7'].map((path) => send(port, path)),
-    );
-    expect(replies.map((r) => r.status)).toEqual([500, 500, 404]);
-    await settleLines(transport, 3);
-    const lines = transport.lines();
-    const errors = lines.filter(
-      (l) => l['exception.type'] !== undefined && l['url.path'] === undefined,
-    );
-    expect(
-      errors.map((l) => [
-        l['exception.type'],
-        l['http.response.status_code'],
-        l.level,
-        l['http.route'],
-      ]),
-    ).toEqual(
-      expect.arrayContaining([
-        ['TypeError', 500, 'error', '/sync'],
-        ['RangeError', 500, 'error', '/async'],
-        ['NotFoundError', 404, 'warn', '/missing/:id'],
-      ]),
-    );
-    for (const line of errors) {
-      expect(line.trace_id).toBe(line.expected);
-      expect(line['exception.stacktrace']).toEqual(expect.any(String));
-    }
-    const { requests } = readLines(transport);
-    expectOneRequestLineEach(requests, 3);
-    expect([...requests.values()].map((l) => l[0]?.['http.response.status_code']).sort()).toEqual([
-      404, 500, 500,
-    ]);
-    expect(appErrors).toHaveLength(3); // re-thrown: Koa's own error path still runs
-  });
+  it.each(['two middlewares', 'tracing()'] as const)(
+    '%s: thrown errors (sync, async, ctx.throw(404)) are logged with the ids and the status Koa sends, then re-thrown',
+    async (mount) => {
+      const transport = new MemoryTransport();
+      const logger = createLogger({ transports: [transport] });
+      const app = new Koa();
+      const appErrors: unknown[] = [];
+      app.on('error', (err) => appErrors.push(err));
+      const router = new Router();
+      router.get('/sync', () => {
+        throw new TypeError('sync boom');
+      });
+      router.get('/async', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        throw new RangeError('async boom');
+      });
+      router.get('/missing/:id', (ctx) => ctx.throw(404, 'no such thing'));
+      mountTracebridge(app, mount, logger, undefined);
+      app.use(router.routes());
+      const port = await listen(app.callback());
+      const replies = await Promise.all(
+        ['/sync', '/async', '/missing/7'].map((path) => send(port, path)),
+      );
+      expect(replies.map((r) => r.status)).toEqual([500, 500, 404]);
+      await settleLines(transport, 3);
+      const lines = transport.lines();
+      const errors = lines.filter(
+        (l) => l['exception.type'] !== undefined && l['url.path'] === undefined,
+      );
+      expect(
+        errors.map((l) => [
+          l['exception.type'],
+          l['http.response.status_code'],
+          l.level,
+          l['http.route'],
+        ]),
+      ).toEqual(
+        expect.arrayContaining([
+          ['TypeError', 500, 'error', '/sync'],
+          ['RangeError', 500, 'error', '/async'],
+          ['NotFoundError', 404, 'warn', '/missing/:id'],
+        ]),
+      );
+      for (const line of errors) {
+        expect(line.trace_id).toBe(line.expected);
+        expect(line['exception.stacktrace']).toEqual(expect.any(String));
+      }
+      const { requests } = readLines(transport);
+      expectOneRequestLineEach(requests, 3);
+      expect([...requests.values()].map((l) => l[0]?.['http.response.status_code']).sort()).toEqual(
+        [404, 500, 500],
+      );
+      expect(appErrors).toHaveLength(3); // re-thrown: Koa's own error path still runs
+    },
+  );
 
   it('a JSON body parser, a streamed ctx.body, and finish listeners: right ids under load', async () => {
     const transport = new MemoryTransport({ delayMs: 1 });
@@ -305,6 +345,57 @@ describe.each([
     bus.emit('tick');
     await settleLines(transport, 0);
     expect(readLines(transport).user.get('ctx.log')).toEqual({ right: 50, missing: 0, wrong: 0 });
+  });
+  it('tracing(): ctx.log and the request line from one middleware; requestLog: false and errors: false leave them out', async () => {
+    const transport = new MemoryTransport();
+    const logger = createLogger({ transports: [transport] });
+    const make = (options: Parameters<typeof tracing>[0]) => {
+      const app = new Koa();
+      app.silent = true;
+      app.use(tracing(options));
+      app.use((ctx) => {
+        if (ctx.path === '/boom') throw new Error('boom');
+        (ctx.log as typeof logger).info('handler', {
+          case: 'ctx.log',
+          expected: expectedTraceId(ctx.req),
+        });
+        ctx.body = (ctx.state as TraceState).traceContext?.traceId;
+      });
+      return app;
+    };
+    for (const [options, requestLines, errorLines] of [
+      [{ logger }, 2, 1],
+      [{ logger, requestLog: false }, 0, 0],
+      [{ logger, requestLog: { errors: false } }, 2, 0],
+    ] as const) {
+      transport.records.length = 0;
+      const port = await listen(make(options).callback());
+      const ok = await send(port, '/');
+      expect(ok.body).toBe(ok.traceId);
+      expect((await send(port, '/boom')).status).toBe(500);
+      await settleLines(transport, requestLines + errorLines);
+      const lines = transport.lines();
+      expect(readLines(transport).user.get('ctx.log')).toEqual({ right: 1, missing: 0, wrong: 0 });
+      expect(lines.filter((l) => l['url.path'] !== undefined)).toHaveLength(requestLines);
+      expect(lines.filter((l) => l.message === 'boom')).toHaveLength(errorLines);
+      server?.close();
+      server = undefined;
+    }
+  });
+
+  it('tracing() refuses bad options with a clear error', () => {
+    const logger = createLogger({ transports: [new MemoryTransport()] });
+    expect(() => tracing()).toThrow(/tracing\(\) needs a logger/);
+    expect(() => tracing(null as never)).toThrow(/options must be an object/);
+    expect(() => tracing({ logger, requestLog: 'yes' as never })).toThrow(
+      /requestLog must be request log options or false/,
+    );
+    expect(() => tracing({ logger, requestLog: { errors: 1 as never } })).toThrow(
+      /errors must be error-log options or false/,
+    );
+    expect(() => tracing({ logger: {} as never })).toThrow(/@tracebridge\/(core|koa): .*logger/);
+    expect(() => tracing({ logger, requestLog: { level: 3 as never } })).toThrow(/level/);
+    expect(tracing({ requestLog: false })).toBeTypeOf('function');
   });
 });
 

@@ -131,8 +131,14 @@ export async function koaApp(kind) {
       break;
     case 'tracebridge':
     case 'tracebridge+winston-json': {
+      const { tracing } = await import('@tracebridge/koa');
+      app.use(tracing({ logger: await tracebridgeLogger(kind !== 'tracebridge') }));
+      break;
+    }
+    case 'tracebridge-two-middlewares': {
+      // The same as separate middlewares: traceContext, then requestLogger.
       const { requestLogger, traceContext } = await import('@tracebridge/koa');
-      const logger = await tracebridgeLogger(kind !== 'tracebridge');
+      const logger = await tracebridgeLogger();
       app.use(traceContext({ logger }));
       app.use(requestLogger({ logger }));
       break;
@@ -140,8 +146,8 @@ export async function koaApp(kind) {
     case 'tracebridge-context': {
       // The request context alone (traceContext with ctx.log, no request line): what the
       // request line costs, by difference.
-      const { traceContext } = await import('@tracebridge/koa');
-      app.use(traceContext({ logger: await tracebridgeLogger() }));
+      const { tracing } = await import('@tracebridge/koa');
+      app.use(tracing({ logger: await tracebridgeLogger(), requestLog: false }));
       break;
     }
     case 'koa-logger':

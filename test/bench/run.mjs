@@ -184,6 +184,7 @@ const GROUPS = {
     'bare',
     'tracebridge',
     'tracebridge+winston-json',
+    'tracebridge-two-middlewares',
     'tracebridge-context',
     'koa-logger',
     'minimal',

@@ -1,4 +1,4 @@
-import { createRequestLifecycle, type RequestLifecycleOptions, run } from '@tracebridge/core';
+import { createRequestLifecycle, type RequestLifecycleOptions } from '@tracebridge/core';
 import {
   bindLogger,
   type ChildLogger,
@@ -6,6 +6,7 @@ import {
   type WritableLogger,
 } from '@tracebridge/core/winston';
 import { type KoaContextLike, type KoaNext, rememberContext } from './koa-context.js';
+import { type KoaRequestLog, runDownstream } from './request-logger.js';
 
 /** Options of {@link traceContext}: core's request lifecycle, and a logger for `ctx.log`. */
 export interface TraceContextOptions extends Omit<RequestLifecycleOptions, 'onDone'> {
@@ -40,14 +41,30 @@ export function checkLogger(logger: unknown): void {
  * });
  */
 export function traceContext(options: TraceContextOptions = {}) {
+  return contextMiddleware(options, undefined);
+}
+
+/** traceContext, optionally with a request log in the same lifecycle (one middleware, one
+ * lifecycle start and one context entry per request: what tracing() mounts). */
+export function contextMiddleware(
+  options: TraceContextOptions,
+  requestLog: KoaRequestLog | undefined,
+) {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('@tracebridge/koa: options must be an object');
   const { logger, ...lifecycleOptions } = options;
   checkLogger(logger);
-  const lifecycle = createRequestLifecycle(lifecycleOptions);
+  const lifecycle = createRequestLifecycle(
+    requestLog === undefined
+      ? lifecycleOptions
+      : { ...lifecycleOptions, onDone: requestLog.onDone },
+  );
+  const onError = requestLog?.onError;
   return function tracebridgeTraceContext(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
     const context = lifecycle.start(ctx.req, ctx.res);
     rememberContext(ctx);
     ctx.state.traceContext = context;
     if (logger !== undefined) ctx.log = bindLogger(logger, context);
-    return run(context, next);
+    return runDownstream(context, ctx, next, onError);
   };
 }

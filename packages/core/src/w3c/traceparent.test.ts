@@ -135,6 +135,46 @@ describe('parseTraceParent: properties', () => {
   });
 });
 
+/** The spec read as one regular expression: what parseTraceParent must agree with. */
+function referenceParse(value: string) {
+  const m = /^[ \t]*([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?[ \t]*$/s.exec(
+    value,
+  );
+  if (m === null || value.length > 512) return undefined;
+  const [, v, traceId, spanId, f, rest] = m as unknown as string[];
+  const version = Number.parseInt(v as string, 16);
+  if (version === 0xff || (version === 0 && rest !== undefined)) return undefined;
+  if (/^0+$/.test(traceId as string) || /^0+$/.test(spanId as string)) return undefined;
+  return { version, traceId, spanId, traceFlags: Number.parseInt(f as string, 16) };
+}
+
+describe('parseTraceParent agrees with the spec read as a regular expression', () => {
+  it('on valid values with random characters replaced, OWS around and data after', () => {
+    const char = fc.constantFrom(...'0123456789abcdefABF-gz \t0'.split(''));
+    fc.assert(
+      fc.property(
+        fc.constantFrom('00', '01', 'cc', 'fe', 'ff'),
+        traceId,
+        spanId,
+        flags,
+        fc.array(fc.tuple(fc.nat(60), char), { maxLength: 3 }),
+        fc.constantFrom('', ' ', '\t ', '-x', '-', 'x'),
+        fc.constantFrom('', ' ', ' \t'),
+        (version, trace, span, flagByte, edits, tail, ows) => {
+          let value = `${version}-${trace}-${span}-${flagByte.toString(16).padStart(2, '0')}${tail}`;
+          for (const [at, c] of edits) {
+            const i = at % value.length;
+            value = value.slice(0, i) + c + value.slice(i + 1);
+          }
+          value = `${ows}${value}${ows}`;
+          expect(parseTraceParent(value)).toEqual(referenceParse(value));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe('formatTraceParent', () => {
   it('pads flags to two hex digits', () => {
     expect(formatTraceParent({ traceId: TRACE, spanId: SPAN, traceFlags: 2 })).toBe(

@@ -12,9 +12,28 @@ export interface TraceParent {
 }
 
 const VERSION_00_LENGTH = 55;
-const HEX2 = /^[0-9a-f]{2}$/;
+const DASH = 0x2d;
+const ZERO_TRACE_ID = '00000000000000000000000000000000';
+const ZERO_SPAN_ID = '0000000000000000';
 // Leading and trailing optional white space (SP / HTAB) that HTTP allows around a value.
 const OWS = /^[ \t]+|[ \t]+$/g;
+
+/** The value of a lowercase hex digit's char code, or -1. */
+function hexDigit(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30;
+  if (code >= 0x61 && code <= 0x66) return code - 0x57;
+  return -1;
+}
+
+/** Whether `value[from..to)` is all lowercase hex digits. */
+function isLowerHex(value: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (hexDigit(value.charCodeAt(i)) === -1) return false;
+  return true;
+}
+
+function isOws(code: number): boolean {
+  return code === 0x20 || code === 0x09;
+}
 
 /**
  * Parses a W3C Trace Context `traceparent` value strictly: lowercase hex only, no all-zero
@@ -29,22 +48,37 @@ const OWS = /^[ \t]+|[ \t]+$/g;
 export function parseTraceParent(value: unknown): TraceParent | undefined {
   if (typeof value !== 'string') return undefined;
   // A value many times the longest valid one is refused before any other work.
-  if (value.length > 512) return undefined;
-  const header = value.replace(OWS, '');
-  if (header.length < VERSION_00_LENGTH) return undefined;
-  const versionHex = header.slice(0, 2);
-  if (!HEX2.test(versionHex) || versionHex === 'ff') return undefined;
-  const version = Number.parseInt(versionHex, 16);
-  if (version === 0 && header.length !== VERSION_00_LENGTH) return undefined;
-  if (header.length > VERSION_00_LENGTH && header[VERSION_00_LENGTH] !== '-') return undefined;
-  if (header[2] !== '-' || header[35] !== '-' || header[52] !== '-') return undefined;
-  const traceId = header.slice(3, 35);
-  const spanId = header.slice(36, 52);
-  const flagsHex = header.slice(53, 55);
-  if (!isValidTraceId(traceId) || !isValidSpanId(spanId) || !HEX2.test(flagsHex)) {
+  if (value.length > 512 || value.length === 0) return undefined;
+  // Checked char by char, once per incoming request: no regular expression, no slice but
+  // the two ids kept.
+  const header =
+    isOws(value.charCodeAt(0)) || isOws(value.charCodeAt(value.length - 1))
+      ? value.replace(OWS, '')
+      : value;
+  const length = header.length;
+  if (length < VERSION_00_LENGTH) return undefined;
+  if (
+    header.charCodeAt(2) !== DASH ||
+    header.charCodeAt(35) !== DASH ||
+    header.charCodeAt(52) !== DASH ||
+    !isLowerHex(header, 3, 35) ||
+    !isLowerHex(header, 36, 52)
+  ) {
     return undefined;
   }
-  return { version, traceId, spanId, traceFlags: Number.parseInt(flagsHex, 16) };
+  const v1 = hexDigit(header.charCodeAt(0));
+  const v2 = hexDigit(header.charCodeAt(1));
+  const f1 = hexDigit(header.charCodeAt(53));
+  const f2 = hexDigit(header.charCodeAt(54));
+  if (v1 === -1 || v2 === -1 || f1 === -1 || f2 === -1) return undefined;
+  const version = v1 * 16 + v2;
+  if (version === 0xff) return undefined;
+  if (version === 0 && length !== VERSION_00_LENGTH) return undefined;
+  if (length > VERSION_00_LENGTH && header.charCodeAt(VERSION_00_LENGTH) !== DASH) return undefined;
+  const traceId = header.slice(3, 35);
+  const spanId = header.slice(36, 52);
+  if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return undefined;
+  return { version, traceId, spanId, traceFlags: f1 * 16 + f2 };
 }
 
 /**

@@ -96,15 +96,7 @@ function stateOfResponse(res: ServerResponse): RequestState | undefined {
   return pendingOn(res.socket, (s) => s.res === res);
 }
 
-// Shared listeners (no closures per request); `this` is the response.
-function onResponseFinish(this: ServerResponse): void {
-  stateOfResponse(this)?.finish(false, undefined);
-}
-
-function onResponseClose(this: ServerResponse): void {
-  stateOfResponse(this)?.finish(!this.writableFinished, undefined);
-}
-
+// A shared listener (no closure per request); `this` is the response.
 function onResponseError(this: ServerResponse, error: unknown): void {
   stateOfResponse(this)?.finish(!this.writableFinished, toError(error));
 }
@@ -131,8 +123,31 @@ function bindEmit(emitter: { emit: unknown }, state: RequestState): void {
 }
 
 /**
+ * bindEmit for the response, which also ends the request on its `finish` and `close`:
+ * seen here, once every listener of the event has run, rather than by two listeners of
+ * our own added and removed per request. (`error` keeps a listener: without one, Node
+ * throws an `error` nobody listens to.)
+ */
+function bindResponseEmit(res: ServerResponse, state: RequestState): void {
+  const original = res.emit as Emit;
+  const scope = state.scope;
+  const bound: BoundEmit = function tracebridgeEmit(this: unknown, ...args) {
+    const event = args[0];
+    if (event !== 'finish' && event !== 'close') return scope.run(original, this, args);
+    try {
+      return scope.run(original, this, args);
+    } finally {
+      // A 'close' before 'finish' is an abort: the response never finished.
+      state.finish(event === 'close' && !res.writableFinished, undefined);
+    }
+  };
+  bound[kState] = state;
+  res.emit = bound as ServerResponse['emit'];
+}
+
+/**
  * Starts done-tracking for a request: `finish`, `close` and `error` on `res` and the
- * socket's own `close` share one exit, which detaches them all before it runs — so each
+ * socket's own `close` share one exit, which detaches what it added before it runs — so each
  * callback runs exactly once, aborted or not. The socket counts because a response queued
  * behind another on a pipelined connection that the client drops emits neither `finish`
  * nor `close`. `req` and `res` are bound to the state's scope.
@@ -145,14 +160,12 @@ export function track(
   report: (error: unknown) => void,
 ): RequestState {
   const state = new RequestState(context, scope, req, res, report);
-  res.on('finish', onResponseFinish);
-  res.on('close', onResponseClose);
   res.on('error', onResponseError);
   const bytesWatched = watchSocket(state, req.socket);
   if (res.headersSent) state.firstByteTime = state.startTime;
   else if (!bytesWatched) watchHead(state, res);
   bindEmit(req, state);
-  bindEmit(res, state);
+  bindResponseEmit(res, state);
   return state;
 }
 
@@ -244,8 +257,6 @@ class RequestResult implements RequestDone {
 function complete(state: RequestState, aborted: boolean, error: Error | undefined): void {
   if (state.result !== undefined) return;
   const { res } = state;
-  res.removeListener('finish', onResponseFinish);
-  res.removeListener('close', onResponseClose);
   res.removeListener('error', onResponseError);
   if (state.socket !== undefined) (state.socket as TrackedSocket)[kPending]?.delete(state);
   const end = process.hrtime.bigint();

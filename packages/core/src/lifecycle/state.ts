@@ -108,6 +108,20 @@ function onSocketClose(this: TrackedSocket): void {
 }
 
 /**
+ * An event no listener waits for runs nothing in the request's scope: emitting it needs no
+ * re-entry (a hook call each way on Node's async_hooks lines). Most of a request's events
+ * — `readable`, `resume`, `prefinish`, `end`… — have none.
+ */
+function hasNoListener(emitter: unknown, event: unknown): boolean {
+  const count = (emitter as { listenerCount?: unknown } | null)?.listenerCount;
+  return (
+    typeof count === 'function' &&
+    (typeof event === 'string' || typeof event === 'symbol') &&
+    count.call(emitter, event) === 0
+  );
+}
+
+/**
  * Every listener of `emitter` — added before or after, by any method — runs in the
  * request's scope: `emit` is wrapped on the instance (one property instead of five
  * listener methods).
@@ -116,6 +130,7 @@ function bindEmit(emitter: { emit: unknown }, state: RequestState): void {
   const original = emitter.emit as Emit;
   const scope = state.scope;
   const bound: BoundEmit = function tracebridgeEmit(this: unknown, ...args) {
+    if (hasNoListener(this, args[0])) return original.apply(this, args);
     return scope.run(original, this, args);
   };
   bound[kState] = state;
@@ -133,7 +148,10 @@ function bindResponseEmit(res: ServerResponse, state: RequestState): void {
   const scope = state.scope;
   const bound: BoundEmit = function tracebridgeEmit(this: unknown, ...args) {
     const event = args[0];
-    if (event !== 'finish' && event !== 'close') return scope.run(original, this, args);
+    if (event !== 'finish' && event !== 'close') {
+      if (hasNoListener(this, event)) return original.apply(this, args);
+      return scope.run(original, this, args);
+    }
     try {
       return scope.run(original, this, args);
     } finally {

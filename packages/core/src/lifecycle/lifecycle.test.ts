@@ -368,6 +368,31 @@ describe('what the lifecycle puts on req and res', () => {
     expect(c.done).toHaveLength(1);
   });
 
+  it("onDone runs after every 'finish' listener, added before start or after it, in the request's context", async () => {
+    const order: string[] = [];
+    const contexts: boolean[] = [];
+    let ctx: unknown;
+    const lifecycle = createRequestLifecycle({
+      onDone: () => {
+        order.push('done');
+        contexts.push(current() === ctx);
+      },
+    });
+    server = await listen((req, res) => {
+      res.on('finish', () => order.push('listener added before start'));
+      ctx = lifecycle.start(req, res);
+      res.on('finish', () => {
+        order.push('listener added after start');
+        contexts.push(current() === ctx);
+      });
+      res.end('ok');
+    });
+    await get(server.url);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(order).toEqual(['listener added before start', 'listener added after start', 'done']);
+    expect(contexts).toEqual([true, true]);
+  });
+
   it('time to first byte of pipelined responses: each one when its own bytes go out', async () => {
     const c = doneCollector();
     const lifecycle = createRequestLifecycle({ onDone: c.onDone });

@@ -9,12 +9,27 @@ const require = createRequire(import.meta.url);
 const winston = require('winston');
 const Transport = require('winston-transport');
 
+// Where the lines go: nowhere while timing; to a checker (line-check.mjs) when set.
+let sink;
+/** Sends every line any variant writes to `fn(line)` (a string); `undefined` drops them. */
+export function setLineSink(fn) {
+  sink = fn;
+}
+const MESSAGE = Symbol.for('message');
+
 class Noop extends Transport {
-  log(_info, callback) {
+  log(info, callback) {
+    sink?.(String(info[MESSAGE]));
     callback();
   }
 }
-const devNull = () => new Writable({ write: (_chunk, _encoding, callback) => callback() });
+const devNull = () =>
+  new Writable({
+    write: (chunk, _encoding, callback) => {
+      sink?.(String(chunk));
+      callback();
+    },
+  });
 const plainLogger = () =>
   winston.createLogger({ format: winston.format.json(), transports: [new Noop()] });
 
@@ -31,7 +46,8 @@ async function tracebridgeLogger(winstonJson = false) {
   );
 }
 
-/** The minimal hand-written version: ALS middleware, a 'finish' line reading the store. */
+/** The minimal hand-written version: ALS middleware, a 'finish' line reading the store
+ * (and, for Koa, the same with the id captured in the listener's closure). */
 function minimal(logger) {
   const als = new AsyncLocalStorage();
   const fromStore = winston.format((info) => {
@@ -68,6 +84,25 @@ function minimal(logger) {
         );
         return next();
       }),
+    // Koa ends the response after the middleware chain, outside als.run: the 'finish' line
+    // above finds no store. The hand-written fix: read the id in the synchronous part and
+    // keep it in the listener's closure.
+    koaCapture: (ctx, next) => {
+      const store = { traceId: traceIdOf(ctx.req) };
+      return als.run(store, () => {
+        const start = process.hrtime.bigint();
+        ctx.res.on('finish', () =>
+          logger.info('request', {
+            method: ctx.method,
+            url: ctx.url,
+            status: ctx.status,
+            ms: Number(process.hrtime.bigint() - start) / 1e6,
+            trace_id: store.traceId,
+          }),
+        );
+        return next();
+      });
+    },
   };
 }
 
@@ -151,10 +186,13 @@ export async function koaApp(kind) {
       break;
     }
     case 'koa-logger':
-      app.use(require('koa-logger')({ transporter: () => undefined }));
+      app.use(require('koa-logger')({ transporter: (line) => sink?.(String(line)) }));
       break;
     case 'minimal':
       app.use(minimal(plainLogger()).koa);
+      break;
+    case 'minimal+capture':
+      app.use(minimal(plainLogger()).koaCapture);
       break;
     default:
       throw new Error(`http-server: unknown koa variant ${kind}`);

@@ -4,7 +4,7 @@
 //
 //   node test/bench/run.mjs            the full run (a few minutes on 2 cores)
 //   node test/bench/run.mjs --smoke    seconds: keeps the benchmarks working (CI)
-//   --only log,http,inprocess,reentry,memory,scale   --out results.json
+//   --only log,http,inprocess,lines,reentry,memory,scale   --out results.json
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -21,7 +21,7 @@ const autocannon = createRequire(import.meta.url)('autocannon');
 const { values } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'log,http,inprocess,reentry,memory,scale' },
+    only: { type: 'string', default: 'log,http,inprocess,lines,reentry,memory,scale' },
     out: {
       type: 'string',
       default: join(here, '..', '..', '.tracebridge-out', 'bench-results.json'),
@@ -188,6 +188,7 @@ const GROUPS = {
     'tracebridge-context',
     'koa-logger',
     'minimal',
+    'minimal+capture',
   ],
 };
 
@@ -238,6 +239,14 @@ async function httpThroughput() {
     'Koa + tracebridge CPU/request ≤ minimal hand-written': {
       value: row('koa', 'tracebridge').cpuPerRequestUs / row('koa', 'minimal').cpuPerRequestUs,
       met: row('koa', 'tracebridge').cpuPerRequestUs <= row('koa', 'minimal').cpuPerRequestUs,
+    },
+    // The minimal Koa middleware's line carries no trace id (section 2c): its fix, the id
+    // kept in the listener's closure, is the hand-written variant that does the job.
+    'Koa + tracebridge CPU/request ≤ minimal hand-written with the id captured (minimal+capture)': {
+      value:
+        row('koa', 'tracebridge').cpuPerRequestUs / row('koa', 'minimal+capture').cpuPerRequestUs,
+      met:
+        row('koa', 'tracebridge').cpuPerRequestUs <= row('koa', 'minimal+capture').cpuPerRequestUs,
     },
   };
   console.log(
@@ -296,6 +305,8 @@ function inProcess() {
       row('express', 'tracebridge').cpuPerRequestUs / row('express', 'minimal').cpuPerRequestUs,
     'Koa + tracebridge CPU/request ÷ minimal hand-written':
       row('koa', 'tracebridge').cpuPerRequestUs / row('koa', 'minimal').cpuPerRequestUs,
+    'Koa + tracebridge CPU/request ÷ minimal hand-written with the id captured':
+      row('koa', 'tracebridge').cpuPerRequestUs / row('koa', 'minimal+capture').cpuPerRequestUs,
     'Koa + tracebridge without its request line (tracebridge-context) ÷ minimal hand-written':
       row('koa', 'tracebridge-context').cpuPerRequestUs / row('koa', 'minimal').cpuPerRequestUs,
   };
@@ -319,6 +330,33 @@ function inProcess() {
   for (const [name, value] of Object.entries(comparisons))
     console.log(`   ${name}: ${fmt(value, 2)}`);
   return { ...out, comparisons };
+}
+
+// ---- 2c. the trace id on each request line ---------------------------------------------
+function lineCheck() {
+  const requests = smoke ? 20 : 500;
+  const out = {};
+  for (const [framework, variants] of Object.entries(GROUPS)) {
+    out[framework] = variants
+      .filter((v) => !v.startsWith('bare') && v !== 'tracebridge-context')
+      .map((v) => ({
+        variant: v,
+        ...runNode(['line-check.mjs', `${framework}:${v}`, String(requests)]),
+      }));
+  }
+  console.log(
+    `\n2c. Does each request line carry its own request's trace id? (${requests} concurrent requests on keep-alive connections, each with its own traceparent; an id that is only the echoed traceparent header does not count)\n`,
+  );
+  for (const [framework, rows] of Object.entries(out)) {
+    console.log(
+      table(
+        [framework, 'lines', 'right', 'missing', 'wrong'],
+        rows.map((r) => [r.variant, r.lines, r.right, r.missing, r.wrong]),
+      ),
+    );
+    console.log('');
+  }
+  return out;
 }
 
 // ---- 3. re-entry cost per Node line ----------------------------------------------------
@@ -473,6 +511,7 @@ console.log(
 if (parts.has('log')) results.logCall = logCall();
 if (parts.has('http')) results.http = await httpThroughput();
 if (parts.has('inprocess')) results.inProcess = inProcess();
+if (parts.has('lines')) results.lines = lineCheck();
 if (parts.has('reentry')) results.reentry = reentry();
 if (parts.has('memory')) results.memory = await memory();
 if (parts.has('scale')) results.scale = await scale();

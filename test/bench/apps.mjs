@@ -57,52 +57,39 @@ function minimal(logger) {
   });
   logger.format = winston.format.combine(fromStore(), winston.format.json());
   const traceIdOf = (req) => String(req.headers.traceparent ?? '').slice(3, 35);
+  const fields = (method, url, status, start) => ({
+    method,
+    url,
+    status,
+    ms: Number(process.hrtime.bigint() - start) / 1e6,
+  });
+  /** Koa's middleware; with `capture`, the id kept in the 'finish' listener's closure. */
+  const koa = (capture) => (ctx, next) => {
+    const store = { traceId: traceIdOf(ctx.req) };
+    return als.run(store, () => {
+      const start = process.hrtime.bigint();
+      ctx.res.on('finish', () => {
+        const line = fields(ctx.method, ctx.url, ctx.status, start);
+        if (capture) line.trace_id = store.traceId;
+        logger.info('request', line);
+      });
+      return next();
+    });
+  };
   return {
     express: (req, res, next) =>
       als.run({ traceId: traceIdOf(req) }, () => {
         const start = process.hrtime.bigint();
         res.on('finish', () =>
-          logger.info('request', {
-            method: req.method,
-            url: req.url,
-            status: res.statusCode,
-            ms: Number(process.hrtime.bigint() - start) / 1e6,
-          }),
+          logger.info('request', fields(req.method, req.url, res.statusCode, start)),
         );
         next();
       }),
-    koa: (ctx, next) =>
-      als.run({ traceId: traceIdOf(ctx.req) }, () => {
-        const start = process.hrtime.bigint();
-        ctx.res.on('finish', () =>
-          logger.info('request', {
-            method: ctx.method,
-            url: ctx.url,
-            status: ctx.status,
-            ms: Number(process.hrtime.bigint() - start) / 1e6,
-          }),
-        );
-        return next();
-      }),
+    koa: koa(false),
     // Koa ends the response after the middleware chain, outside als.run: the 'finish' line
-    // above finds no store. The hand-written fix: read the id in the synchronous part and
-    // keep it in the listener's closure.
-    koaCapture: (ctx, next) => {
-      const store = { traceId: traceIdOf(ctx.req) };
-      return als.run(store, () => {
-        const start = process.hrtime.bigint();
-        ctx.res.on('finish', () =>
-          logger.info('request', {
-            method: ctx.method,
-            url: ctx.url,
-            status: ctx.status,
-            ms: Number(process.hrtime.bigint() - start) / 1e6,
-            trace_id: store.traceId,
-          }),
-        );
-        return next();
-      });
-    },
+    // finds no store. The hand-written fix: the id read in the synchronous part and kept in
+    // the listener's closure.
+    koaCapture: koa(true),
   };
 }
 

@@ -5,6 +5,15 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/**
+ * The median of the per-round ratios a[i] / b[i]: samples of one round ran next to each
+ * other, so each ratio is free of the slower drifts of a shared machine's load.
+ */
+export function pairedRatio(a, b) {
+  const n = Math.min(a.length, b.length);
+  return median(Array.from({ length: n }, (_, i) => a[i] / b[i]));
+}
+
 /** Relative spread: (max - min) / median, as a percentage. */
 export function spread(values) {
   if (values.length < 2) return 0;

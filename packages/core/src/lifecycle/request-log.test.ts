@@ -57,6 +57,25 @@ function get(url: string, headers: http.OutgoingHttpHeaders = {}) {
 }
 
 describe('the request line', () => {
+  it('is written when the route, fields or client-address hook throws, without what it would have added', async () => {
+    const boom = () => {
+      throw new Error('hook failed');
+    };
+    const s = await serve({ route: boom, fields: boom, clientAddress: boom });
+    await get(`${s.url}/x`, { traceparent: PARENT });
+    await received(s.transport, 1);
+    const line = s.transport.lines()[0] as Record<string, unknown>;
+    expect(line).toMatchObject({
+      'url.path': '/x',
+      'http.response.status_code': 200,
+      'client.address': '127.0.0.1',
+      trace_id: TRACE,
+    });
+    expect(line['http.route']).toBeUndefined();
+    // The message's duration is the line's duration_ms.
+    expect(line.message).toBe(`GET /x 200 ${line.duration_ms}ms`);
+  });
+
   it('has the semantic-convention fields, the request ids, and the default message', async () => {
     const s = await serve({ route: () => '/items/:id' });
     await get(`${s.url}/items/7?color=red`, {

@@ -169,9 +169,9 @@ export function createRequestLog(options: RequestLogOptions): (done: RequestDone
     if (options.skip?.(req, res) === true) return;
     const lineLevel = typeof level === 'function' ? level(done) : level;
     if (lineLevel === 'silent') return;
-    const route = safe(() => options.route?.(req, res));
+    const route = callHook(options.route, req, res);
     const record: Record<PropertyKey, unknown> = {};
-    const extra = safe(() => options.fields?.(req, res));
+    const extra = callHook(options.fields, req, res);
     if (extra !== undefined && extra !== null && typeof extra === 'object')
       Object.assign(record, extra);
     const [path, rawQuery] = splitUrl(originalUrl(req));
@@ -188,10 +188,11 @@ export function createRequestLog(options: RequestLogOptions): (done: RequestDone
     record['http.response.status_code'] = done.statusCode;
     const userAgent = req.headers['user-agent'];
     if (typeof userAgent === 'string') record['user_agent.original'] = clip(userAgent, MAX_TEXT);
-    const client = safe(() => options.clientAddress?.(req)) ?? req.socket?.remoteAddress;
+    const client = callHook(options.clientAddress, req, undefined) ?? req.socket?.remoteAddress;
     if (typeof client === 'string') record['client.address'] = client;
     if (typeof req.httpVersion === 'string') record['network.protocol.version'] = req.httpVersion;
-    record.duration_ms = round(done.durationMs);
+    const duration = round(done.durationMs);
+    record.duration_ms = duration;
     if (done.timeToFirstByteMs !== undefined)
       record.time_to_first_byte_ms = round(done.timeToFirstByteMs);
     record.aborted = done.aborted;
@@ -208,12 +209,19 @@ export function createRequestLog(options: RequestLogOptions): (done: RequestDone
         res.getHeader(name),
         redactHeaders.has(name),
       );
-    write(lineLevel, message(done, method, path, route), record, done.context, traceFields);
+    write(
+      lineLevel,
+      message(done, method, path, route, duration),
+      record,
+      done.context,
+      traceFields,
+    );
   };
 }
 
 function compileMessage(message: string | ((done: RequestDone) => string)) {
-  if (typeof message === 'function') return (done: RequestDone) => String(message(done));
+  if (typeof message === 'function')
+    return (done: RequestDone, ..._computed: unknown[]) => String(message(done));
   if (typeof message !== 'string') fail('message must be a template string or a function');
   for (const [, name] of message.matchAll(/\{(\w+)\}/g)) {
     if (!PLACEHOLDERS.has(name ?? ''))
@@ -221,10 +229,18 @@ function compileMessage(message: string | ((done: RequestDone) => string)) {
   }
   // Compiled once: literal text at even indexes, placeholder names at odd ones.
   const parts = message.split(/\{(\w+)\}/);
-  return (done: RequestDone, method: string, path: string, route: string | undefined) => {
+  return (
+    done: RequestDone,
+    method: string,
+    path: string,
+    route: string | undefined,
+    duration: number,
+  ) => {
     let out = parts[0] as string;
     for (let i = 1; i < parts.length; i += 2)
-      out += placeholder(parts[i] as string, done, method, path, route) + (parts[i + 1] as string);
+      out +=
+        placeholder(parts[i] as string, done, method, path, route, duration) +
+        (parts[i + 1] as string);
     return out;
   };
 }
@@ -235,6 +251,7 @@ function placeholder(
   method: string,
   path: string,
   route: string | undefined,
+  duration: number,
 ): string {
   switch (name) {
     case 'method':
@@ -246,7 +263,7 @@ function placeholder(
     case 'status':
       return String(done.statusCode);
     case 'duration':
-      return String(round(done.durationMs));
+      return String(duration);
     case 'ttfb':
       return done.timeToFirstByteMs === undefined ? '' : String(round(done.timeToFirstByteMs));
     default:
@@ -304,10 +321,11 @@ function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }
 
-/** A user hook that throws must not cost the request its line. */
-function safe<T>(fn: () => T): T | undefined {
+/** Calls a user hook, if given: one that throws must not cost the request its line. */
+function callHook<A, B, R>(hook: ((a: A, b: B) => R) | undefined, a: A, b: B): R | undefined {
+  if (hook === undefined) return undefined;
   try {
-    return fn();
+    return hook(a, b);
   } catch {
     return undefined;
   }

@@ -124,31 +124,17 @@ function hasNoListener(emitter: unknown, event: unknown): boolean {
 /**
  * Every listener of `emitter` — added before or after, by any method — runs in the
  * request's scope: `emit` is wrapped on the instance (one property instead of five
- * listener methods).
+ * listener methods). Given the response as `res`, the wrapper also ends the request on its
+ * `finish` and `close`, once every listener of the event has run — rather than by two
+ * listeners of our own added and removed per request. (`error` keeps a listener: without
+ * one, Node throws an `error` nobody listens to.)
  */
-function bindEmit(emitter: { emit: unknown }, state: RequestState): void {
+function bindEmit(emitter: { emit: unknown }, state: RequestState, res?: ServerResponse): void {
   const original = emitter.emit as Emit;
   const scope = state.scope;
   const bound: BoundEmit = function tracebridgeEmit(this: unknown, ...args) {
-    if (hasNoListener(this, args[0])) return original.apply(this, args);
-    return scope.run(original, this, args);
-  };
-  bound[kState] = state;
-  emitter.emit = bound;
-}
-
-/**
- * bindEmit for the response, which also ends the request on its `finish` and `close`:
- * seen here, once every listener of the event has run, rather than by two listeners of
- * our own added and removed per request. (`error` keeps a listener: without one, Node
- * throws an `error` nobody listens to.)
- */
-function bindResponseEmit(res: ServerResponse, state: RequestState): void {
-  const original = res.emit as Emit;
-  const scope = state.scope;
-  const bound: BoundEmit = function tracebridgeEmit(this: unknown, ...args) {
     const event = args[0];
-    if (event !== 'finish' && event !== 'close') {
+    if (res === undefined || (event !== 'finish' && event !== 'close')) {
       if (hasNoListener(this, event)) return original.apply(this, args);
       return scope.run(original, this, args);
     }
@@ -160,7 +146,7 @@ function bindResponseEmit(res: ServerResponse, state: RequestState): void {
     }
   };
   bound[kState] = state;
-  res.emit = bound as ServerResponse['emit'];
+  emitter.emit = bound;
 }
 
 /**
@@ -183,7 +169,7 @@ export function track(
   if (res.headersSent) state.firstByteTime = state.startTime;
   else if (!bytesWatched) watchHead(state, res);
   bindEmit(req, state);
-  bindResponseEmit(res, state);
+  bindEmit(res, state, res);
   return state;
 }
 

@@ -101,9 +101,11 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
     // Looked up per call, so a write patched on the prototype later (OTel's
     // instrumentation-winston) still runs.
     const next = own ?? proto?.write;
-    // An own write (someone's wrapper, which may copy the record) gets the record stamped
-    // first, as does a record captured already (a bound logger's, a request line).
-    if (own !== undefined || capturedContext(info) !== undefined) {
+    // A record captured already (a bound logger's, a request line) keeps its mark; an own
+    // write (someone's wrapper, which may copy the record) gets the record stamped first.
+    if (capturedContext(info) !== undefined)
+      return guardedWrite(logger, next, this, info, encoding, callback);
+    if (own !== undefined) {
       stamp(info, current(), false);
       return guardedWrite(logger, next, this, info, encoding, callback);
     }

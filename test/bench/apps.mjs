@@ -93,6 +93,43 @@ function minimal(logger) {
   };
 }
 
+/**
+ * Koa, hand-written, in two parts for section 2b's break-down: the request context alone
+ * (`no-line`: als.run and a `finish` listener holding the id, no line), and the same with
+ * the line tracebridge writes — its OTel field names, message and ids (the caller's span id
+ * kept rather than a new one made, no time to first byte), the ids kept in the listener's
+ * closure as in minimal+capture, Winston's format.json().
+ */
+function handWritten(logger, line) {
+  const als = new AsyncLocalStorage();
+  return (ctx, next) => {
+    const traceparent = String(ctx.req.headers.traceparent ?? '');
+    const store = { traceId: traceparent.slice(3, 35), spanId: traceparent.slice(36, 52) };
+    return als.run(store, () => {
+      const start = process.hrtime.bigint();
+      ctx.res.on('finish', () => {
+        if (!line) return;
+        const { req } = ctx;
+        const ms = Math.round(Number(process.hrtime.bigint() - start) / 1e3) / 1e3;
+        logger.info(`${req.method} ${ctx.path} ${ctx.status} ${ms}ms`, {
+          'http.request.method': req.method,
+          'url.path': ctx.path,
+          'http.response.status_code': ctx.status,
+          'user_agent.original': req.headers['user-agent'],
+          'client.address': req.socket.remoteAddress,
+          'network.protocol.version': req.httpVersion,
+          duration_ms: ms,
+          aborted: false,
+          trace_id: store.traceId,
+          span_id: store.spanId,
+          trace_flags: traceparent.slice(53, 55),
+        });
+      });
+      return next();
+    });
+  };
+}
+
 export async function expressApp(kind) {
   const express = require('express');
   const app = express();
@@ -180,6 +217,12 @@ export async function koaApp(kind) {
       break;
     case 'minimal+capture':
       app.use(minimal(plainLogger()).koaCapture);
+      break;
+    case 'minimal-no-line':
+      app.use(handWritten(plainLogger(), false));
+      break;
+    case 'minimal-same-line':
+      app.use(handWritten(plainLogger(), true));
       break;
     default:
       throw new Error(`http-server: unknown koa variant ${kind}`);

@@ -53,8 +53,8 @@ function logCall() {
     'format-reads-als',
     'instrumentation-winston',
   ];
-  // 11 rounds: a log call is ~3 µs, and one process measures ±10 % from the next.
-  const rounds = smoke ? 1 : 11;
+  // 15 rounds: a log call is ~3 µs, and one process measures ±10 % from the next.
+  const rounds = smoke ? 1 : 15;
   const calls = smoke ? 3000 : 100_000;
   const perVariant = Object.fromEntries(variants.map((v) => [v, []]));
   for (let r = 0; r < rounds; r++) {
@@ -192,6 +192,14 @@ const GROUPS = {
   ],
 };
 
+// Section 2b only: the hand-written Koa middleware in parts (apps.mjs), to break the
+// comparison down into the request context and the request line.
+const IN_PROCESS_ONLY = { express: [], koa: ['minimal-no-line', 'minimal-same-line'] };
+const inProcessGroups = () =>
+  Object.fromEntries(
+    Object.entries(GROUPS).map(([f, variants]) => [f, [...variants, ...IN_PROCESS_ONLY[f]]]),
+  );
+
 async function httpThroughput() {
   const groups = GROUPS;
   const rounds = smoke ? 1 : 5;
@@ -279,17 +287,19 @@ async function httpThroughput() {
 
 // ---- 2b. server work per request, in process -------------------------------------------
 function inProcess() {
-  const rounds = smoke ? 1 : 5;
+  // 7 rounds: the Koa break-down takes differences of medians a few µs apart.
+  const rounds = smoke ? 1 : 7;
   const requests = smoke ? 300 : 10_000;
   const out = {};
   const samples = {};
-  for (const [framework, variants] of Object.entries(GROUPS))
+  const groups = inProcessGroups();
+  for (const [framework, variants] of Object.entries(groups))
     for (const v of variants) samples[`${framework}:${v}`] = [];
   // One fresh process per sample, rounds interleaved: variants never share V8's caches.
   for (let r = 0; r < rounds; r++)
     for (const key of Object.keys(samples))
       samples[key].push(median(runNode(['in-process.mjs', key, String(requests), '3']).samples));
-  for (const [framework, variants] of Object.entries(GROUPS)) {
+  for (const [framework, variants] of Object.entries(groups)) {
     const bare = median(samples[`${framework}:bare`]);
     out[framework] = variants.map((v) => {
       const values = samples[`${framework}:${v}`];
@@ -318,6 +328,27 @@ function inProcess() {
       'koa:tracebridge-context',
       'koa:minimal',
     ),
+    'Koa + tracebridge ÷ hand-written writing the same line and ids (minimal-same-line)': vs(
+      'koa:tracebridge',
+      'koa:minimal-same-line',
+    ),
+    'Koa + tracebridge with format.json() ÷ the same (minimal-same-line: format.json())': vs(
+      'koa:tracebridge+winston-json',
+      'koa:minimal-same-line',
+    ),
+  };
+  // Where Koa's difference is: µs per request over bare Koa, medians.
+  const m = (key) => median(samples[key]);
+  const breakdown = {
+    'request context alone (ids, als.run, listener)': {
+      tracebridge: m('koa:tracebridge-context') - m('koa:bare'),
+      'hand-written': m('koa:minimal-no-line') - m('koa:bare'),
+    },
+    'request line on top of it': {
+      tracebridge: m('koa:tracebridge') - m('koa:tracebridge-context'),
+      'hand-written, same line': m('koa:minimal-same-line') - m('koa:minimal-no-line'),
+      'hand-written, minimal line': m('koa:minimal') - m('koa:minimal-no-line'),
+    },
   };
   console.log(
     `\n2b. Server work per request in process (the same apps driven through sockets that drop their output: no parsing, syscalls or loopback; ${rounds} rounds, one fresh process per sample, medians)\n`,
@@ -339,7 +370,14 @@ function inProcess() {
   console.log('   (medians of the per-round ratios)');
   for (const [name, value] of Object.entries(comparisons))
     console.log(`   ${name}: ${fmt(value, 2)}`);
-  return { ...out, comparisons };
+  console.log('   Koa, µs per request (medians, differences):');
+  for (const [part, values] of Object.entries(breakdown))
+    console.log(
+      `     ${part}: ${Object.entries(values)
+        .map(([who, us]) => `${who} ${fmt(us, 1)}`)
+        .join(', ')}`,
+    );
+  return { ...out, comparisons, koaBreakdownUs: breakdown };
 }
 
 // ---- 2c. the trace id on each request line ---------------------------------------------

@@ -2,7 +2,7 @@
 // driven in this process through sockets that drop what they are sent, 50 requests in
 // flight, each connection carrying its requests one after another (keep-alive).
 //   node in-process.mjs <framework:variant> <requests per sample> <samples>
-//   → prints {"samples": [CPU µs per request, …]}
+//   → prints {"node": "<version>", "samples": [CPU µs per request, …]}
 // What it leaves out, on purpose: parsing, syscalls and the kernel's loopback work, which
 // at saturation grow per request for the slower server (the client on the same two cores
 // must be woken more often) and so blur the comparison of the servers' own work.
@@ -83,4 +83,4 @@ const app = await appFor(variant);
 await sample(app, Math.max(1000, requests >> 1)); // warm-up
 const out = [];
 for (let i = 0; i < samples; i++) out.push(await sample(app, requests));
-process.stdout.write(`${JSON.stringify({ samples: out })}\n`);
+process.stdout.write(`${JSON.stringify({ node: process.version.slice(1), samples: out })}\n`);

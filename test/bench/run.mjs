@@ -192,8 +192,8 @@ const GROUPS = {
   ],
 };
 
-// Section 2b only: the hand-written Koa middleware in parts (apps.mjs), to break the
-// comparison down into the request context and the request line.
+// Section 2b only: the hand-written Koa middleware in parts (apps.mjs), to compare the
+// request context and the request line apart.
 const IN_PROCESS_ONLY = { express: [], koa: ['minimal-no-line', 'minimal-same-line'] };
 const inProcessGroups = () =>
   Object.fromEntries(
@@ -286,19 +286,37 @@ async function httpThroughput() {
 }
 
 // ---- 2b. server work per request, in process -------------------------------------------
-function inProcess() {
+// On Node 24 too (AsyncContextFrame: AsyncLocalStorage without async_hooks), with the rows
+// the comparisons need.
+const NODE_24_IN_PROCESS = {
+  express: ['bare', 'tracebridge', 'minimal'],
+  koa: [
+    'bare',
+    'tracebridge',
+    'tracebridge-context',
+    'minimal',
+    'minimal+capture',
+    'minimal-no-line',
+    'minimal-same-line',
+  ],
+};
+
+function inProcess(node = process.execPath, groups = inProcessGroups()) {
   // 7 rounds: the Koa break-down takes differences of medians a few µs apart.
   const rounds = smoke ? 1 : 7;
   const requests = smoke ? 300 : 10_000;
   const out = {};
   const samples = {};
-  const groups = inProcessGroups();
   for (const [framework, variants] of Object.entries(groups))
     for (const v of variants) samples[`${framework}:${v}`] = [];
   // One fresh process per sample, rounds interleaved: variants never share V8's caches.
+  let version = '';
   for (let r = 0; r < rounds; r++)
-    for (const key of Object.keys(samples))
-      samples[key].push(median(runNode(['in-process.mjs', key, String(requests), '3']).samples));
+    for (const key of Object.keys(samples)) {
+      const result = runNode(['in-process.mjs', key, String(requests), '3'], node);
+      version = result.node;
+      samples[key].push(median(result.samples));
+    }
   for (const [framework, variants] of Object.entries(groups)) {
     const bare = median(samples[`${framework}:bare`]);
     out[framework] = variants.map((v) => {
@@ -312,7 +330,7 @@ function inProcess() {
     });
   }
   // The median of each round's ratio (the two processes ran one after the other).
-  const vs = (a, b) => pairedRatio(samples[a], samples[b]);
+  const vs = (a, b) => (samples[a] && samples[b] ? pairedRatio(samples[a], samples[b]) : undefined);
   const comparisons = {
     'Express + tracebridge CPU/request ÷ bare': vs('express:tracebridge', 'express:bare'),
     'Express + tracebridge CPU/request ÷ minimal hand-written': vs(
@@ -328,6 +346,12 @@ function inProcess() {
       'koa:tracebridge-context',
       'koa:minimal',
     ),
+    // The hand-written middleware in parts (minimal-no-line, minimal-same-line): the request
+    // context against als.run with a listener, and the whole against the same line.
+    'Koa: the request context alone, tracebridge-context ÷ minimal-no-line': vs(
+      'koa:tracebridge-context',
+      'koa:minimal-no-line',
+    ),
     'Koa + tracebridge ÷ hand-written writing the same line and ids (minimal-same-line)': vs(
       'koa:tracebridge',
       'koa:minimal-same-line',
@@ -337,21 +361,8 @@ function inProcess() {
       'koa:minimal-same-line',
     ),
   };
-  // Where Koa's difference is: µs per request over bare Koa, medians.
-  const m = (key) => median(samples[key]);
-  const breakdown = {
-    'request context alone (ids, als.run, listener)': {
-      tracebridge: m('koa:tracebridge-context') - m('koa:bare'),
-      'hand-written': m('koa:minimal-no-line') - m('koa:bare'),
-    },
-    'request line on top of it': {
-      tracebridge: m('koa:tracebridge') - m('koa:tracebridge-context'),
-      'hand-written, same line': m('koa:minimal-same-line') - m('koa:minimal-no-line'),
-      'hand-written, minimal line': m('koa:minimal') - m('koa:minimal-no-line'),
-    },
-  };
   console.log(
-    `\n2b. Server work per request in process (the same apps driven through sockets that drop their output: no parsing, syscalls or loopback; ${rounds} rounds, one fresh process per sample, medians)\n`,
+    `\n2b. Server work per request in process, Node ${version} (the same apps driven through sockets that drop their output: no parsing, syscalls or loopback; ${rounds} rounds, one fresh process per sample, medians)\n`,
   );
   for (const [framework, rows] of Object.entries(out)) {
     console.log(
@@ -368,16 +379,11 @@ function inProcess() {
     console.log('');
   }
   console.log('   (medians of the per-round ratios)');
-  for (const [name, value] of Object.entries(comparisons))
-    console.log(`   ${name}: ${fmt(value, 2)}`);
-  console.log('   Koa, µs per request (medians, differences):');
-  for (const [part, values] of Object.entries(breakdown))
-    console.log(
-      `     ${part}: ${Object.entries(values)
-        .map(([who, us]) => `${who} ${fmt(us, 1)}`)
-        .join(', ')}`,
-    );
-  return { ...out, comparisons, koaBreakdownUs: breakdown };
+  for (const [name, value] of Object.entries(comparisons)) {
+    if (value === undefined) delete comparisons[name];
+    else console.log(`   ${name}: ${fmt(value, 2)}`);
+  }
+  return { node: version, ...out, comparisons };
 }
 
 // ---- 2c. the trace id on each request line ---------------------------------------------
@@ -558,7 +564,11 @@ console.log(
 );
 if (parts.has('log')) results.logCall = logCall();
 if (parts.has('http')) results.http = await httpThroughput();
-if (parts.has('inprocess')) results.inProcess = inProcess();
+if (parts.has('inprocess')) {
+  results.inProcess = inProcess();
+  // Smoke runs keep to this process's Node (no binaries to fetch in CI's bench smoke).
+  if (!smoke) results.inProcessNode24 = inProcess(nodeBinary(VERSIONS[24]), NODE_24_IN_PROCESS);
+}
 if (parts.has('lines')) results.lines = lineCheck();
 if (parts.has('reentry')) results.reentry = reentry();
 if (parts.has('memory')) results.memory = await memory();

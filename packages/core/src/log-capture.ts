@@ -71,8 +71,8 @@ export function stampRecord(info: unknown, ctx: TraceContext | undefined, force:
   if (!force && record[CAPTURED_CONTEXT] !== undefined) return;
   stampOtelContext(record, ctx, force);
   // Enumerable on purpose: Winston copies meta and child records with Object.assign, which
-  // skips non-enumerable keys. Added last, so that traceFormat's delete of it stays on V8's
-  // fast path (deleting the last-added property keeps the object's shape).
+  // skips non-enumerable keys. Added last, so that traceFormat's removal of it keeps the
+  // record in V8's fast mode (see clearCapture in winston/format.ts).
   record[CAPTURED_CONTEXT] = ctx ?? NO_CONTEXT;
 }
 

@@ -47,8 +47,9 @@ export function writerFor(
   }
   // A Winston logger builds the record inside log() and hands it to write(): a proxy of the
   // logger whose write stamps the record there, as its last property, keeps traceFormat's
-  // removal of the stamp on V8's fast path (stamping the meta object instead puts it in the
-  // middle of the record, and deleting it then turns the record into a slow dictionary).
+  // removal of the stamp on V8's fast path on Node 20 (stamping the meta object instead puts
+  // it in the middle of the record, and deleting it then turns the record into a slow
+  // dictionary; see clearCapture in winston/format.ts for later V8s).
   let pending: TraceContext | undefined;
   let proxy: Record<string, unknown> | undefined;
   // Winston's one-argument form, log(info), takes the record as it is; log(level, message,

@@ -94,7 +94,7 @@ function minimal(logger) {
 }
 
 /**
- * Koa, hand-written, in two parts for section 2b's break-down: the request context alone
+ * Koa, hand-written, in two parts for section 2b's comparisons: the request context alone
  * (`no-line`: als.run and a `finish` listener holding the id, no line), and the same with
  * the line tracebridge writes — its OTel field names, message and ids (the caller's span id
  * kept rather than a new one made, no time to first byte), the ids kept in the listener's

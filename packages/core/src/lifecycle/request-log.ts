@@ -219,9 +219,17 @@ export function createRequestLog(options: RequestLogOptions): (done: RequestDone
   };
 }
 
-function compileMessage(message: string | ((done: RequestDone) => string)) {
-  if (typeof message === 'function')
-    return (done: RequestDone, ..._computed: unknown[]) => String(message(done));
+/** A request line's message, from the outcome and what the line computed already. */
+type MessageOf = (
+  done: RequestDone,
+  method: string,
+  path: string,
+  route: string | undefined,
+  duration: number,
+) => string;
+
+function compileMessage(message: string | ((done: RequestDone) => string)): MessageOf {
+  if (typeof message === 'function') return (done) => String(message(done));
   if (typeof message !== 'string') fail('message must be a template string or a function');
   for (const [, name] of message.matchAll(/\{(\w+)\}/g)) {
     if (!PLACEHOLDERS.has(name ?? ''))
@@ -229,13 +237,7 @@ function compileMessage(message: string | ((done: RequestDone) => string)) {
   }
   // Compiled once: literal text at even indexes, placeholder names at odd ones.
   const parts = message.split(/\{(\w+)\}/);
-  return (
-    done: RequestDone,
-    method: string,
-    path: string,
-    route: string | undefined,
-    duration: number,
-  ) => {
+  return (done, method, path, route, duration) => {
     let out = parts[0] as string;
     for (let i = 1; i < parts.length; i += 2)
       out +=

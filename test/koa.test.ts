@@ -97,6 +97,16 @@ describe.each([
     app.use(traceContext(context));
   }
 
+  /** An app with tracebridge mounted and the errors Koa reports collected. */
+  function errorApp(mount: Mount) {
+    const transport = new MemoryTransport();
+    const app = new Koa();
+    const appErrors: unknown[] = [];
+    app.on('error', (err) => appErrors.push(err));
+    mountTracebridge(app, mount, createLogger({ transports: [transport] }), undefined);
+    return { transport, app, appErrors };
+  }
+
   async function lateWorkApp(mount: Mount = 'two middlewares') {
     const transport = new MemoryTransport({ delayMs: 1 });
     const logger = createLogger({ transports: [transport] });
@@ -215,13 +225,9 @@ describe.each([
   });
 
   it.each(['two middlewares', 'tracing()'] as const)(
-    '%s: thrown errors (sync, async, ctx.throw(404)) are logged with the ids and the status Koa sends, then re-thrown',
+    '%s: thrown errors (sync, async, ctx.throw(404)) are logged with the ids and the status Koa sends, and Koa still handles them',
     async (mount) => {
-      const transport = new MemoryTransport();
-      const logger = createLogger({ transports: [transport] });
-      const app = new Koa();
-      const appErrors: unknown[] = [];
-      app.on('error', (err) => appErrors.push(err));
+      const { transport, app, appErrors } = errorApp(mount);
       const router = new Router();
       router.get('/sync', () => {
         throw new TypeError('sync boom');
@@ -231,7 +237,6 @@ describe.each([
         throw new RangeError('async boom');
       });
       router.get('/missing/:id', (ctx) => ctx.throw(404, 'no such thing'));
-      mountTracebridge(app, mount, logger, undefined);
       app.use(router.routes());
       const port = await listen(app.callback());
       const replies = await Promise.all(
@@ -266,9 +271,92 @@ describe.each([
       expect([...requests.values()].map((l) => l[0]?.['http.response.status_code']).sort()).toEqual(
         [404, 500, 500],
       );
-      expect(appErrors).toHaveLength(3); // re-thrown: Koa's own error path still runs
+      expect(appErrors).toHaveLength(3); // Koa's own error path still runs
     },
   );
+
+  it.each(['two middlewares', 'tracing()'] as const)(
+    '%s: a streamed body failing after the head went out gets an error line with its ids and the status sent',
+    async (mount) => {
+      const { transport, app, appErrors } = errorApp(mount);
+      app.use((ctx) => {
+        let sent = false;
+        ctx.body = new Readable({
+          read() {
+            if (sent) return;
+            sent = true;
+            this.push('first chunk');
+            // Fails from a timer, outside every request context.
+            setTimeout(() => this.destroy(new Error('disk gone')), 5);
+          },
+        });
+      });
+      const port = await listen(app.callback());
+      const { header, traceId } = randomTraceparent();
+      // Koa 2 leaves such a response open: the client reads the first chunk, waits for the
+      // error line, then hangs up.
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.get({
+          host: '127.0.0.1',
+          port,
+          agent: false,
+          headers: { traceparent: header },
+        });
+        req.on('response', (res) => {
+          res.once('data', () => {
+            settleLines(transport, 1).then(() => {
+              req.destroy();
+              resolve(res.statusCode ?? 0);
+            }, reject);
+          });
+        });
+        req.on('error', () => undefined);
+      });
+      expect(status).toBe(200);
+      await settleLines(transport, 1);
+      const errors = transport
+        .lines()
+        .filter((l) => l['exception.message'] === 'disk gone' && l['url.path'] === undefined);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({
+        trace_id: traceId,
+        'http.response.status_code': 200,
+        'exception.type': 'Error',
+      });
+      // Koa 3 reports it twice itself (from the stream and from its pipe into the response).
+      expect(appErrors.length).toBeGreaterThanOrEqual(1);
+    },
+  );
+
+  it('an onerror a middleware before tracebridge set for the request still runs, and the error is logged once', async () => {
+    const transport = new MemoryTransport();
+    const logger = createLogger({ transports: [transport] });
+    const app = new Koa();
+    app.silent = true;
+    const handled: string[] = [];
+    app.use((ctx, next) => {
+      const inherited = ctx.onerror;
+      ctx.onerror = function ownOnError(this: typeof ctx, err: Error | null) {
+        if (err) handled.push(err.message);
+        return inherited.call(this, err as Error);
+      };
+      return next();
+    });
+    app.use(tracing({ logger }));
+    app.use(() => {
+      throw new TypeError('own handler boom');
+    });
+    const port = await listen(app.callback());
+    const reply = await send(port, '/x');
+    expect(reply.status).toBe(500);
+    await settleLines(transport, 1);
+    const errors = transport
+      .lines()
+      .filter((l) => l['exception.message'] === 'own handler boom' && l['url.path'] === undefined);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ trace_id: reply.traceId, 'http.response.status_code': 500 });
+    expect(handled).toEqual(['own handler boom']);
+  });
 
   it('a JSON body parser, a streamed ctx.body, and finish listeners: right ids under load', async () => {
     const transport = new MemoryTransport({ delayMs: 1 });

@@ -28,11 +28,13 @@ export interface RequestLoggerOptions extends Omit<RequestLogOptions, 'route'> {
 /**
  * Koa middleware: one log line per request, exactly once, after the response is really
  * finished (or aborted), with the same OpenTelemetry semantic-convention fields and options
- * as the Express adapter; `http.route` from @koa/router's matched route. An error thrown
- * downstream is logged with the request's ids — the status Koa will send, `exception.type`,
- * message and stack — and re-thrown, so Koa's own error handling and `app.on('error')` keep
- * working. Mount it right after traceContext (it starts the request context itself when
- * traceContext is not used).
+ * as the Express adapter; `http.route` from @koa/router's matched route. An error that
+ * fails the request — thrown downstream, or a streamed body's — is logged with the request's
+ * ids, the status Koa sends, `exception.type`, message and stack, as Koa's error handling
+ * takes it over: Koa still answers it and `app.on('error')` still hears of it. (An error a
+ * middleware upstream catches never reaches Koa's handling: mount tracebridge first.) Mount
+ * it right after traceContext (it starts the request context itself when traceContext is
+ * not used).
  *
  * @example
  * app.use(traceContext({ logger }));
@@ -40,22 +42,38 @@ export interface RequestLoggerOptions extends Omit<RequestLogOptions, 'route'> {
  * app.use(router.routes());
  */
 export function requestLogger(options: RequestLoggerOptions) {
-  const { onDone, onError } = koaRequestLog(options);
+  const { onDone, errors } = koaRequestLog(options);
   const lifecycle = createRequestLifecycle({ onDone });
-  // Not an async function: one promise per request instead of three (each one costs a hook
-  // call while AsyncLocalStorage is on, on Node's async_hooks lines).
+  // Not an async function, and no promise of its own to watch for errors: each promise costs
+  // a hook call while AsyncLocalStorage is on, on Node's async_hooks lines.
   return function tracebridgeRequestLogger(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
     const context = lifecycle.start(ctx.req, ctx.res);
     rememberContext(ctx);
-    return runDownstream(context, ctx, next, onError);
+    return runDownstream(context, ctx, next, errors);
   };
 }
 
 /** What a request log needs from the middleware that mounts it: the lifecycle's `onDone`,
- * and the handler of errors thrown downstream (undefined: `errors: false`). */
+ * and how errors are logged (undefined: `errors: false`). */
 export interface KoaRequestLog {
   onDone: (done: RequestDone) => void;
-  onError: ((ctx: KoaContextLike, error: unknown) => never) | undefined;
+  errors: KoaErrorLog | undefined;
+}
+
+/** The error line of one request log, and the `ctx.onerror` that writes it. */
+export interface KoaErrorLog {
+  /** Writes the error line for `ctx` (never throws). */
+  log: (ctx: KoaContextLike, error: unknown) => void;
+  /** Goes on `ctx` as its own `onerror`: the error line, then Koa's own error handling. */
+  onerror: (this: KoaContextLike, error: unknown) => unknown;
+}
+
+// Koa may report one error more than once (a streamed body's, both from the stream and from
+// the pipe into the response): one error line each.
+const logged = new WeakSet<object>();
+
+function isObject(value: unknown): value is object {
+  return (typeof value === 'object' && value !== null) || typeof value === 'function';
 }
 
 /** The request line's writer and the error line's handler, options checked now. */
@@ -66,7 +84,7 @@ export function koaRequestLog(options: RequestLoggerOptions): KoaRequestLog {
   if (errors !== false && (typeof errors !== 'object' || errors === null))
     throw new TypeError('@tracebridge/koa: errors must be error-log options or false');
   const onDone = createRequestLog({ ...logOptions, route: (req) => koaRoute(req) });
-  if (errors === false) return { onDone, onError: undefined };
+  if (errors === false) return { onDone, errors: undefined };
   const errorOptions: ErrorLogOptions = {
     logger: logOptions.logger,
     level: (_error, status) => (status !== undefined && status < 500 ? 'warn' : 'error'),
@@ -75,27 +93,55 @@ export function koaRequestLog(options: RequestLoggerOptions): KoaRequestLog {
   const fields = logOptions.fields;
   if (fields !== undefined) errorOptions.fields = (_error, req) => fields(req, koaResponse(req));
   const logError = createErrorLog({ ...errorOptions, ...errors });
-  const onError = (ctx: KoaContextLike, error: unknown): never => {
-    logError(error, ctx.req, { route: koaRoute(ctx.req), statusCode: koaErrorStatus(error) });
-    throw error;
+  const log = (ctx: KoaContextLike, error: unknown): void => {
+    if (isObject(error)) {
+      if (logged.has(error)) return;
+      logged.add(error);
+    }
+    // After the response head went out, Koa sends nothing more: the status is the one sent.
+    const statusCode = ctx.res.headersSent ? ctx.res.statusCode : koaErrorStatus(error);
+    logError(error, ctx.req, { route: koaRoute(ctx.req), statusCode });
   };
-  return { onDone, onError };
+  // One function per middleware, not per request: Koa calls it as a method of the request's
+  // context (`ctx.onerror(err)`), so `this` is the context.
+  const onerror = function tracebridgeKoaOnError(this: KoaContextLike, error: unknown): unknown {
+    if (error !== null && error !== undefined) log(this, error);
+    const inherited = (Object.getPrototypeOf(this) as { onerror?: unknown } | null)?.onerror;
+    return typeof inherited === 'function' ? inherited.call(this, error) : undefined;
+  };
+  return { onDone, errors: { log, onerror } };
 }
 
-/** `next()` in the request's context; an error thrown downstream, synchronously or not,
- * goes to `onError` (which logs it and throws it on). */
+/**
+ * `next()` in the request's context, errors thrown downstream logged. Koa hands every error
+ * that fails a request — thrown downstream, synchronously or not, or a streamed body's — to
+ * `ctx.onerror`: an own `onerror` on the request's context writes the error line and then
+ * calls the app's (no prototype touched), with no promise or closure per request to watch
+ * the chain (each promise costs a hook call on Node's async_hooks lines). A context whose
+ * `onerror` someone already replaced for this request, or a chain run without Koa, is
+ * watched through its promise instead: the error is logged and thrown on.
+ */
 export function runDownstream(
   context: TraceContext,
   ctx: KoaContextLike,
   next: KoaNext,
-  onError: KoaRequestLog['onError'],
+  errors: KoaErrorLog | undefined,
 ): Promise<unknown> {
-  if (onError === undefined) return run(context, next);
+  if (errors === undefined) return run(context, next);
+  const handler = (ctx as { onerror?: unknown }).onerror;
+  if (typeof handler === 'function' && !Object.hasOwn(ctx, 'onerror')) {
+    (ctx as { onerror?: unknown }).onerror = errors.onerror;
+    return run(context, next);
+  }
+  const fail = (error: unknown): never => {
+    errors.log(ctx, error);
+    throw error;
+  };
   let downstream: Promise<unknown>;
   try {
     downstream = run(context, next);
   } catch (error) {
-    return onError(ctx, error);
+    return fail(error);
   }
-  return downstream.then(undefined, (error: unknown) => onError(ctx, error));
+  return downstream.then(undefined, fail);
 }

@@ -59,12 +59,12 @@ export function contextMiddleware(
       ? lifecycleOptions
       : { ...lifecycleOptions, onDone: requestLog.onDone },
   );
-  const onError = requestLog?.onError;
+  const errors = requestLog?.errors;
   return function tracebridgeTraceContext(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
     const context = lifecycle.start(ctx.req, ctx.res);
     rememberContext(ctx);
     ctx.state.traceContext = context;
     if (logger !== undefined) ctx.log = bindLogger(logger, context);
-    return runDownstream(context, ctx, next, onError);
+    return runDownstream(context, ctx, next, errors);
   };
 }

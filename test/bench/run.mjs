@@ -443,17 +443,15 @@ function reentry() {
 }
 
 // ---- 4. memory -------------------------------------------------------------------------
-async function memory() {
-  const warm = smoke ? 500 : 10_000;
-  const amount = smoke ? 2000 : 100_000;
-  const server = await startServer('express:tracebridge', ['--expose-gc']);
-  let requestsGrowth;
+/** Heap after GC before and after `amount` requests through one server variant. */
+async function requestGrowth(variant, warm, amount) {
+  const server = await startServer(variant, ['--expose-gc']);
   try {
     await cannon(server.port, { connections: 50, amount: warm });
     const before = (await stats(server.port)).heapUsed;
     await cannon(server.port, { connections: 50, amount });
     const after = (await stats(server.port)).heapUsed;
-    requestsGrowth = {
+    return {
       requests: amount,
       heapBefore: before,
       heapAfter: after,
@@ -463,6 +461,13 @@ async function memory() {
   } finally {
     server.child.kill('SIGTERM');
   }
+}
+
+async function memory() {
+  const warm = smoke ? 500 : 10_000;
+  const amount = smoke ? 2000 : 100_000;
+  const requests = await requestGrowth('express:tracebridge', warm, amount);
+  const koaRequests = await requestGrowth('koa:tracebridge', warm, amount);
   const emitters = runNode(['--expose-gc', 'emitters.mjs', String(amount)]);
   const emitterGrowth = {
     emitters: amount,
@@ -470,29 +475,19 @@ async function memory() {
     heapAfter: emitters.after,
     growthBytes: emitters.after - emitters.before,
   };
+  const row = (what, g) => [what, amount, mb(g.heapBefore), mb(g.heapAfter), mb(g.growthBytes)];
   console.log('\n4. Memory (heap after GC)\n');
   console.log(
     table(
       ['what', 'count', 'heap before', 'heap after', 'growth'],
       [
-        [
-          'requests through Express + tracing()',
-          amount,
-          mb(requestsGrowth.heapBefore),
-          mb(requestsGrowth.heapAfter),
-          mb(requestsGrowth.growthBytes),
-        ],
-        [
-          'bound emitters (one listener each)',
-          amount,
-          mb(emitterGrowth.heapBefore),
-          mb(emitterGrowth.heapAfter),
-          mb(emitterGrowth.growthBytes),
-        ],
+        row('requests through Express + tracing()', requests),
+        row('requests through Koa + tracing()', koaRequests),
+        row('bound emitters (one listener each)', emitterGrowth),
       ],
     ),
   );
-  return { requests: requestsGrowth, emitters: emitterGrowth };
+  return { requests, koaRequests, emitters: emitterGrowth };
 }
 
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;

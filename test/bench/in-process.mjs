@@ -1,8 +1,11 @@
 // Server work per request without the network: one variant's request listener (apps.mjs)
 // driven in this process through sockets that drop what they are sent, 50 requests in
 // flight, each connection carrying its requests one after another (keep-alive).
-//   node in-process.mjs <framework:variant> <requests per sample> <samples>
+//   node in-process.mjs <framework:variant> <requests per sample> <samples> [--pause [warm-up]]
 //   → prints {"node": "<version>", "samples": [CPU µs per request, …]}
+// With --pause it stops after the warm-up and again after the samples, says so on stderr and
+// goes on at a line on stdin each time (instructions.mjs zeroes callgrind's counters at the
+// first stop and dumps them at the second).
 // What it leaves out, on purpose: parsing, syscalls and the kernel's loopback work, which
 // at saturation grow per request for the slower server (the client on the same two cores
 // must be woken more often) and so blur the comparison of the servers' own work.
@@ -10,7 +13,7 @@ import http from 'node:http';
 import { Duplex } from 'node:stream';
 import { appFor } from './apps.mjs';
 
-const [variant, requestsArg, samplesArg] = process.argv.slice(2);
+const [variant, requestsArg, samplesArg, pauseArg, warmArg] = process.argv.slice(2);
 const requests = Number(requestsArg);
 const samples = Number(samplesArg);
 const IN_FLIGHT = 50;
@@ -79,8 +82,22 @@ async function sample(app, count) {
   return (used.user + used.system) / count;
 }
 
+/** With --pause: says where it is on stderr, and waits for a line on stdin. */
+async function pause(where) {
+  if (pauseArg !== '--pause') return;
+  process.stderr.write(`in-process: ${where}\n`);
+  await new Promise((resolve) => process.stdin.resume().once('data', resolve));
+  process.stdin.pause();
+}
+
+// Set up before the warm-up: creating process.stdin loads and runs enough code to blur a
+// count taken right after it.
+if (pauseArg === '--pause') process.stdin.pause();
+
 const app = await appFor(variant);
-await sample(app, Math.max(1000, requests >> 1)); // warm-up
+await sample(app, warmArg === undefined ? Math.max(1000, requests >> 1) : Number(warmArg)); // warm-up
+await pause('warm');
 const out = [];
 for (let i = 0; i < samples; i++) out.push(await sample(app, requests));
+await pause('measured');
 process.stdout.write(`${JSON.stringify({ node: process.version.slice(1), samples: out })}\n`);

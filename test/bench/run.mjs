@@ -4,7 +4,7 @@
 //
 //   node test/bench/run.mjs            the full run (a few minutes on 2 cores)
 //   node test/bench/run.mjs --smoke    seconds: keeps the benchmarks working (CI)
-//   --only log,http,inprocess,lines,reentry,memory,scale   --out results.json
+//   --only log,http,inprocess,instructions,lines,reentry,memory,scale   --out results.json
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { nodeBinary, VERSIONS } from '../../.ci/node-binaries.mjs';
+import { callgrindAvailable, instructionsPerRequest } from './instructions.mjs';
 import { fmt, median, pairedRatio, spread, table } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,7 +22,10 @@ const autocannon = createRequire(import.meta.url)('autocannon');
 const { values } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'log,http,inprocess,lines,reentry,memory,scale' },
+    only: {
+      type: 'string',
+      default: 'log,http,inprocess,instructions,lines,reentry,memory,scale',
+    },
     out: {
       type: 'string',
       default: join(here, '..', '..', '.tracebridge-out', 'bench-results.json'),
@@ -386,6 +390,94 @@ function inProcess(node = process.execPath, groups = inProcessGroups()) {
   return { node: version, ...out, comparisons };
 }
 
+// ---- 2d. instructions per request (callgrind) -------------------------------------------
+const INSTRUCTION_VARIANTS = {
+  express: ['bare', 'tracebridge', 'minimal'],
+  koa: [
+    'bare',
+    'tracebridge',
+    'tracebridge-context',
+    'minimal',
+    'minimal+capture',
+    'minimal-no-line',
+    'minimal-same-line',
+  ],
+};
+
+async function instructions() {
+  if (!callgrindAvailable()) {
+    console.log('\n2d. Instructions per request: skipped (valgrind is not installed here)');
+    return { skipped: 'valgrind not installed' };
+  }
+  const plan = smoke
+    ? { short: 100, long: 200, warm: 200 }
+    : { short: 3000, long: 9000, warm: 8000 };
+  const groups = smoke ? { koa: ['bare', 'tracebridge'] } : INSTRUCTION_VARIANTS;
+  // Two processes per variant (each a slope of two runs): most variants count the same to
+  // ~2 % from one to the next, but a process can settle into a costlier mode (the minimal
+  // Koa middlewares measured 81k and 110k instructions per request in two processes).
+  const reps = smoke ? 1 : 2;
+  const each = {};
+  for (let r = 0; r < reps; r++)
+    for (const [framework, variants] of Object.entries(groups))
+      for (const v of variants) {
+        const key = `${framework}:${v}`;
+        each[key] ??= [];
+        each[key].push(await instructionsPerRequest(key, plan));
+      }
+  const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  const counts = Object.fromEntries(Object.entries(each).map(([k, xs]) => [k, mean(xs)]));
+  const out = {};
+  for (const [framework, variants] of Object.entries(groups)) {
+    const bare = counts[`${framework}:bare`];
+    out[framework] = variants.map((v) => ({
+      variant: v,
+      instructionsPerRequest: counts[`${framework}:${v}`],
+      processes: each[`${framework}:${v}`],
+      vsBare: counts[`${framework}:${v}`] / bare,
+    }));
+  }
+  const vs = (a, b) => (counts[a] && counts[b] ? counts[a] / counts[b] : undefined);
+  const ratios = {
+    'Express + tracebridge ÷ minimal hand-written': vs('express:tracebridge', 'express:minimal'),
+    'Koa + tracebridge ÷ minimal hand-written': vs('koa:tracebridge', 'koa:minimal'),
+    'Koa + tracebridge ÷ minimal hand-written with the id captured': vs(
+      'koa:tracebridge',
+      'koa:minimal+capture',
+    ),
+    'Koa: the request context alone, tracebridge-context ÷ minimal-no-line': vs(
+      'koa:tracebridge-context',
+      'koa:minimal-no-line',
+    ),
+    'Koa + tracebridge ÷ hand-written writing the same line and ids (minimal-same-line)': vs(
+      'koa:tracebridge',
+      'koa:minimal-same-line',
+    ),
+  };
+  const comparisons = Object.fromEntries(Object.entries(ratios).filter(([, v]) => v !== undefined));
+  console.log(
+    `\n2d. Instructions per request, Node ${process.version.slice(1)} (2b's drive under valgrind's callgrind, single-threaded V8 with fixed seeds: the slope between ${plan.short} and ${plan.long} requests after ${plan.warm} of warm-up, unmoved by the machine's other tenants; ${reps} process${reps > 1 ? 'es' : ''} per variant, mean and each)\n`,
+  );
+  for (const [framework, rows] of Object.entries(out)) {
+    console.log(
+      table(
+        [framework, 'instructions/req', 'each process', '× bare'],
+        rows.map((r) => [
+          r.variant,
+          fmt(r.instructionsPerRequest),
+          r.processes.map((x) => fmt(x)).join(' / '),
+          fmt(r.vsBare, 2),
+        ]),
+      ),
+    );
+    console.log('');
+  }
+  console.log('   (ratios of the means)');
+  for (const [name, value] of Object.entries(comparisons))
+    console.log(`   ${name}: ${fmt(value, 2)}`);
+  return { node: process.version.slice(1), plan, reps, ...out, comparisons };
+}
+
 // ---- 2c. the trace id on each request line ---------------------------------------------
 function lineCheck() {
   const requests = smoke ? 20 : 500;
@@ -564,6 +656,7 @@ if (parts.has('inprocess')) {
   // Smoke runs keep to this process's Node (no binaries to fetch in CI's bench smoke).
   if (!smoke) results.inProcessNode24 = inProcess(nodeBinary(VERSIONS[24]), NODE_24_IN_PROCESS);
 }
+if (parts.has('instructions')) results.instructions = await instructions();
 if (parts.has('lines')) results.lines = lineCheck();
 if (parts.has('reentry')) results.reentry = reentry();
 if (parts.has('memory')) results.memory = await memory();

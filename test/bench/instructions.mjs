@@ -1,0 +1,99 @@
+// Instructions per request, counted by valgrind's callgrind: the same in-process drive as
+// section 2b (in-process.mjs), one process per variant, counters zeroed after the warm-up.
+// Instruction counts do not move with the machine's other tenants the way CPU time does
+// (±20–40 % between samples on a busy shared VM, ±1–3 % here), at the price of ~50× the run
+// time; they count instructions, not cache misses or stalls, so they complement CPU time
+// rather than replace it. V8 runs single-threaded with fixed seeds, so that compilation and
+// GC happen on the counted thread at the same points from run to run.
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+let runs = 0;
+
+/** Whether valgrind (and its callgrind_control) can be run here. */
+export function callgrindAvailable() {
+  return (
+    spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0 &&
+    spawnSync('callgrind_control', ['--version'], { stdio: 'ignore' }).status === 0
+  );
+}
+
+/** Instructions counted over `requests` requests of `variant` after `warm` of warm-up. */
+function countedRun(variant, requests, warm, node) {
+  const out = join(tmpdir(), `tracebridge-callgrind-${process.pid}-${runs++}.out`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      'valgrind',
+      [
+        '--tool=callgrind',
+        `--callgrind-out-file=${out}`,
+        node,
+        '--single-threaded',
+        '--hash-seed=1',
+        '--random-seed=1',
+        '--no-memory-reducer',
+        '--no-flush-bytecode',
+        join(here, 'in-process.mjs'),
+        variant,
+        String(requests),
+        '1',
+        '--pause',
+        String(warm),
+      ],
+      { cwd: here, stdio: ['pipe', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    const control = (flag) => {
+      const r = spawnSync('callgrind_control', [flag, String(child.pid)], { encoding: 'utf8' });
+      if (r.status === 0) return true;
+      child.kill();
+      reject(new Error(`callgrind_control ${flag} failed: ${r.stderr}`));
+      return false;
+    };
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      err += chunk;
+      // Counted: the measured requests only — zeroed after the warm-up (start-up, loading,
+      // most of the JIT), dumped before the exit (heap teardown).
+      if (chunk.includes('in-process: warm') && control('-z')) child.stdin.write('go\n');
+      if (chunk.includes('in-process: measured') && control('-d')) child.stdin.end('go\n');
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      try {
+        if (code !== 0) throw new Error(`callgrind run of ${variant} exited ${code}\n${err}`);
+        const text = readFileSync(`${out}.1`, 'utf8');
+        const total = /^(?:summary|totals):\s*(\d+)/m.exec(text);
+        if (total === null) throw new Error(`no totals in ${out}.1`);
+        resolve(Number(total[1]));
+      } catch (error) {
+        reject(error);
+      } finally {
+        rmSync(out, { force: true });
+        rmSync(`${out}.1`, { force: true });
+      }
+    });
+  });
+}
+
+/**
+ * Instructions per request of `variant`: the slope between a run of `short` and one of
+ * `long` measured requests after the same warm-up (the two run side by side). What a
+ * counted window holds besides its requests — the pause around it, a GC its start happens
+ * to set off — is the same in both and drops out.
+ */
+export async function instructionsPerRequest(
+  variant,
+  { short, long, warm },
+  node = process.execPath,
+) {
+  const [a, b] = await Promise.all([
+    countedRun(variant, short, warm, node),
+    countedRun(variant, long, warm, node),
+  ]);
+  return (b - a) / (long - short);
+}

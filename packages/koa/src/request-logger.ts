@@ -68,10 +68,6 @@ export interface KoaErrorLog {
   onerror: (this: KoaContextLike, error: unknown) => unknown;
 }
 
-// Koa may report one error more than once (a streamed body's, both from the stream and from
-// the pipe into the response): one error line each.
-const logged = new WeakSet<object>();
-
 function isObject(value: unknown): value is object {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
 }
@@ -93,20 +89,29 @@ export function koaRequestLog(options: RequestLoggerOptions): KoaRequestLog {
   const fields = logOptions.fields;
   if (fields !== undefined) errorOptions.fields = (_error, req) => fields(req, koaResponse(req));
   const logError = createErrorLog({ ...errorOptions, ...errors });
+  // Koa may report one error more than once (a streamed body's, both from the stream and from
+  // the pipe into the response): one error line each, per request log.
+  const logged = new WeakSet<object>();
   const log = (ctx: KoaContextLike, error: unknown): void => {
-    if (isObject(error)) {
-      if (logged.has(error)) return;
-      logged.add(error);
+    try {
+      if (isObject(error)) {
+        if (logged.has(error)) return;
+        logged.add(error);
+      }
+      // After the response head went out, Koa sends nothing more: the status is the one sent.
+      const statusCode = ctx.res.headersSent ? ctx.res.statusCode : koaErrorStatus(error);
+      logError(error, ctx.req, { route: koaRoute(ctx.req), statusCode });
+    } catch {
+      // Logging must never stand between the error and Koa's handling of it.
     }
-    // After the response head went out, Koa sends nothing more: the status is the one sent.
-    const statusCode = ctx.res.headersSent ? ctx.res.statusCode : koaErrorStatus(error);
-    logError(error, ctx.req, { route: koaRoute(ctx.req), statusCode });
   };
   // One function per middleware, not per request: Koa calls it as a method of the request's
   // context (`ctx.onerror(err)`), so `this` is the context.
   const onerror = function tracebridgeKoaOnError(this: KoaContextLike, error: unknown): unknown {
     if (error !== null && error !== undefined) log(this, error);
-    const inherited = (Object.getPrototypeOf(this) as { onerror?: unknown } | null)?.onerror;
+    const proto: unknown =
+      typeof this === 'object' && this !== null ? Object.getPrototypeOf(this) : undefined;
+    const inherited = (proto as { onerror?: unknown } | null | undefined)?.onerror;
     return typeof inherited === 'function' ? inherited.call(this, error) : undefined;
   };
   return { onDone, errors: { log, onerror } };

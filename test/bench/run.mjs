@@ -290,9 +290,9 @@ async function httpThroughput() {
 }
 
 // ---- 2b. server work per request, in process -------------------------------------------
-// On Node 24 too (AsyncContextFrame: AsyncLocalStorage without async_hooks), with the rows
-// the comparisons need.
-const NODE_24_IN_PROCESS = {
+// The rows the comparisons need: what 2b runs on Node 24 too (AsyncContextFrame:
+// AsyncLocalStorage without async_hooks), and what 2d counts.
+const COMPARED_VARIANTS = {
   express: ['bare', 'tracebridge', 'minimal'],
   koa: [
     'bare',
@@ -391,19 +391,6 @@ function inProcess(node = process.execPath, groups = inProcessGroups()) {
 }
 
 // ---- 2d. instructions per request (callgrind) -------------------------------------------
-const INSTRUCTION_VARIANTS = {
-  express: ['bare', 'tracebridge', 'minimal'],
-  koa: [
-    'bare',
-    'tracebridge',
-    'tracebridge-context',
-    'minimal',
-    'minimal+capture',
-    'minimal-no-line',
-    'minimal-same-line',
-  ],
-};
-
 async function instructions() {
   if (!callgrindAvailable()) {
     console.log('\n2d. Instructions per request: skipped (valgrind is not installed here)');
@@ -412,7 +399,7 @@ async function instructions() {
   const plan = smoke
     ? { short: 100, long: 200, warm: 200 }
     : { short: 3000, long: 9000, warm: 8000 };
-  const groups = smoke ? { koa: ['bare', 'tracebridge'] } : INSTRUCTION_VARIANTS;
+  const groups = smoke ? { koa: ['bare', 'tracebridge'] } : COMPARED_VARIANTS;
   // Two processes per variant (each a slope of two runs): most variants count the same to
   // ~2 % from one to the next, but a process can settle into a costlier mode (the minimal
   // Koa middlewares measured 81k and 110k instructions per request in two processes).
@@ -654,7 +641,7 @@ if (parts.has('http')) results.http = await httpThroughput();
 if (parts.has('inprocess')) {
   results.inProcess = inProcess();
   // Smoke runs keep to this process's Node (no binaries to fetch in CI's bench smoke).
-  if (!smoke) results.inProcessNode24 = inProcess(nodeBinary(VERSIONS[24]), NODE_24_IN_PROCESS);
+  if (!smoke) results.inProcessNode24 = inProcess(nodeBinary(VERSIONS[24]), COMPARED_VARIANTS);
 }
 if (parts.has('instructions')) results.instructions = await instructions();
 if (parts.has('lines')) results.lines = lineCheck();

@@ -1,6 +1,8 @@
 import { AsyncResource } from 'node:async_hooks';
 import { createTraceContext, type TraceContext } from './context.js';
 import { current, run } from './current.js';
+import { withOtelContext } from './otel.js';
+import { runStored } from './store.js';
 
 /**
  * A captured execution context that can be re-entered any number of times. One
@@ -38,4 +40,12 @@ export function createScope(ctx?: TraceContext): Scope {
   if (ctx === undefined || ctx === now) return new Scope(now, newResource());
   const checked = createTraceContext(ctx);
   return new Scope(checked, run(checked, newResource));
+}
+
+/**
+ * A scope for `ctx`, a context made just now (branded, and not the current one: nothing to
+ * check or compare): `ctx` entered with the OTel context it came from, and captured there.
+ */
+export function scopeForNew(ctx: TraceContext): Scope {
+  return new Scope(ctx, runStored(ctx, withOtelContext, [ctx, newResource, []]));
 }

@@ -2,7 +2,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   createRequestLifecycle,
   type RequestLifecycleOptions,
-  run,
   type TraceContext,
 } from '@tracebridge/core';
 import {
@@ -62,16 +61,18 @@ export function contextMiddleware(
   const lifecycle = createRequestLifecycle(
     onDone === undefined ? lifecycleOptions : { ...lifecycleOptions, onDone },
   );
+  // Runs in the request's context: one function per middleware, no closure per request.
+  const enter = (ctx: TraceContext, req: RequestWithContext, next: Next): void => {
+    req.traceContext = ctx;
+    if (logger !== undefined) req.log = bindLogger(logger, ctx);
+    next();
+  };
   return function tracebridgeTraceContext(
     req: IncomingMessage,
     res: ServerResponse,
     next: Next,
   ): void {
     toDictionaryMode(req, res);
-    const ctx = lifecycle.start(req, res);
-    const request = req as RequestWithContext;
-    request.traceContext = ctx;
-    if (logger !== undefined) request.log = bindLogger(logger, ctx);
-    run(ctx, next);
+    lifecycle.run(req, res, enter, req, next);
   };
 }

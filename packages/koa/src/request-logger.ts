@@ -5,7 +5,6 @@ import {
   type ErrorLogOptions,
   type RequestDone,
   type RequestLogOptions,
-  run,
   type TraceContext,
 } from '@tracebridge/core';
 import {
@@ -46,10 +45,14 @@ export function requestLogger(options: RequestLoggerOptions) {
   const lifecycle = createRequestLifecycle({ onDone });
   // Not an async function, and no promise of its own to watch for errors: each promise costs
   // a hook call while AsyncLocalStorage is on, on Node's async_hooks lines.
-  return function tracebridgeRequestLogger(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
-    const context = lifecycle.start(ctx.req, ctx.res);
+  const enter = (_context: TraceContext, ctx: KoaContextLike, next: KoaNext): Promise<unknown> => {
     rememberContext(ctx);
-    return runDownstream(context, ctx, next, errors);
+    return downstream(ctx, next, errors);
+  };
+  // Not an async function, and no promise of its own to watch for errors: each promise costs
+  // a hook call while AsyncLocalStorage is on, on Node's async_hooks lines.
+  return function tracebridgeRequestLogger(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
+    return lifecycle.run(ctx.req, ctx.res, enter, ctx, next);
   };
 }
 
@@ -118,35 +121,34 @@ export function koaRequestLog(options: RequestLoggerOptions): KoaRequestLog {
 }
 
 /**
- * `next()` in the request's context, errors thrown downstream logged. Koa hands every error
- * that fails a request — thrown downstream, synchronously or not, or a streamed body's — to
- * `ctx.onerror`: an own `onerror` on the request's context writes the error line and then
- * calls the app's (no prototype touched), with no promise or closure per request to watch
- * the chain (each promise costs a hook call on Node's async_hooks lines). A context whose
- * `onerror` someone already replaced for this request, or a chain run without Koa, is
+ * `next()`, called in the request's context, errors thrown downstream logged. Koa hands
+ * every error that fails a request — thrown downstream, synchronously or not, or a streamed
+ * body's — to `ctx.onerror`: an own `onerror` on the request's context writes the error line
+ * and then calls the app's (no prototype touched), with no promise or closure per request
+ * to watch the chain (each promise costs a hook call on Node's async_hooks lines). A context
+ * whose `onerror` someone already replaced for this request, or a chain run without Koa, is
  * watched through its promise instead: the error is logged and thrown on.
  */
-export function runDownstream(
-  context: TraceContext,
+export function downstream(
   ctx: KoaContextLike,
   next: KoaNext,
   errors: KoaErrorLog | undefined,
 ): Promise<unknown> {
-  if (errors === undefined) return run(context, next);
+  if (errors === undefined) return next();
   const handler = (ctx as { onerror?: unknown }).onerror;
   if (typeof handler === 'function' && !Object.hasOwn(ctx, 'onerror')) {
     (ctx as { onerror?: unknown }).onerror = errors.onerror;
-    return run(context, next);
+    return next();
   }
   const fail = (error: unknown): never => {
     errors.log(ctx, error);
     throw error;
   };
-  let downstream: Promise<unknown>;
+  let chain: Promise<unknown>;
   try {
-    downstream = run(context, next);
+    chain = next();
   } catch (error) {
     return fail(error);
   }
-  return downstream.then(undefined, fail);
+  return chain.then(undefined, fail);
 }

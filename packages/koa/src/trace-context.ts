@@ -1,4 +1,8 @@
-import { createRequestLifecycle, type RequestLifecycleOptions } from '@tracebridge/core';
+import {
+  createRequestLifecycle,
+  type RequestLifecycleOptions,
+  type TraceContext,
+} from '@tracebridge/core';
 import {
   bindLogger,
   type ChildLogger,
@@ -6,7 +10,7 @@ import {
   type WritableLogger,
 } from '@tracebridge/core/winston';
 import { type KoaContextLike, type KoaNext, rememberContext } from './koa-context.js';
-import { type KoaRequestLog, runDownstream } from './request-logger.js';
+import { downstream, type KoaRequestLog } from './request-logger.js';
 
 /** Options of {@link traceContext}: core's request lifecycle, and a logger for `ctx.log`. */
 export interface TraceContextOptions extends Omit<RequestLifecycleOptions, 'onDone'> {
@@ -60,11 +64,14 @@ export function contextMiddleware(
       : { ...lifecycleOptions, onDone: requestLog.onDone },
   );
   const errors = requestLog?.errors;
-  return function tracebridgeTraceContext(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
-    const context = lifecycle.start(ctx.req, ctx.res);
+  // Runs in the request's context: one function per middleware, no closure per request.
+  const enter = (context: TraceContext, ctx: KoaContextLike, next: KoaNext): Promise<unknown> => {
     rememberContext(ctx);
     ctx.state.traceContext = context;
     if (logger !== undefined) ctx.log = bindLogger(logger, context);
-    return runDownstream(context, ctx, next, errors);
+    return downstream(ctx, next, errors);
+  };
+  return function tracebridgeTraceContext(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
+    return lifecycle.run(ctx.req, ctx.res, enter, ctx, next);
   };
 }

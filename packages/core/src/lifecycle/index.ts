@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TraceContext } from '../context.js';
 import { run } from '../current.js';
-import { createScope } from '../scope.js';
+import { scopeForNew } from '../scope.js';
 import { formatTraceParent } from '../w3c/traceparent.js';
 import { contextFromRequest } from './context-from-request.js';
 import { type RequestLifecycleOptions, resolveOptions } from './options.js';
@@ -29,6 +29,25 @@ export interface RequestLifecycle {
   start(req: IncomingMessage, res: ServerResponse): TraceContext;
   /** `start`, then runs `fn` (the rest of the chain) in the request's context. */
   handle<R>(req: IncomingMessage, res: ServerResponse, fn: () => R): R;
+  /**
+   * `start`, then calls `fn(context, ...args)` in the request's context and returns what it
+   * returns: for a middleware that needs the context before it calls the rest of the chain.
+   * A request started here enters its context once (the scope its late listeners re-enter),
+   * where `start` and then `run(context, fn)` take two entries.
+   *
+   * @example
+   * const middleware = (ctx, next) =>
+   *   lifecycle.run(ctx.req, ctx.res, (context, ctx, next) => {
+   *     ctx.state.traceId = context.traceId;
+   *     return next();
+   *   }, ctx, next);
+   */
+  run<A extends unknown[], R>(
+    req: IncomingMessage,
+    res: ServerResponse,
+    fn: (context: TraceContext, ...args: A) => R,
+    ...args: A
+  ): R;
 }
 
 /**
@@ -59,16 +78,45 @@ export function createRequestLifecycle(options: RequestLifecycleOptions = {}): R
     );
   };
 
+  /** A new request's state: its context, the scope that context was entered in, tracking. */
+  function open(req: IncomingMessage, res: ServerResponse): RequestState {
+    const context = contextFromRequest(req, resolved, report);
+    const state = track(req, res, context, scopeForNew(context), report);
+    if (resolved.onDone !== undefined) state.callbacks.push(resolved.onDone);
+    setHeaders(res, context);
+    return state;
+  }
+
   function start(req: IncomingMessage, res: ServerResponse): TraceContext {
     checkPair(req, res);
     const existing = stateOf(req);
-    if (existing !== undefined) return join(existing);
-    const context = contextFromRequest(req, resolved, report);
-    const scope = createScope(context);
-    const state = track(req, res, context, scope, report);
-    if (resolved.onDone !== undefined) state.callbacks.push(resolved.onDone);
-    setHeaders(res, context);
-    return context;
+    return existing !== undefined ? join(existing) : open(req, res).context;
+  }
+
+  function runIn<A extends unknown[], R>(
+    req: IncomingMessage,
+    res: ServerResponse,
+    fn: (...args: A) => R,
+    withContext: boolean,
+    args: unknown[],
+  ): R {
+    if (typeof fn !== 'function') {
+      throw new TypeError(
+        `@tracebridge/core: a request lifecycle runs a function, got ${typeof fn}`,
+      );
+    }
+    checkPair(req, res);
+    const existing = stateOf(req);
+    if (existing !== undefined) {
+      // Joined from a later middleware: the store and the OTel context are entered again on
+      // top of whatever that middleware runs in (the first one's scope is older).
+      const context = join(existing);
+      return run(context, fn, ...((withContext ? [context, ...args] : args) as A));
+    }
+    // Started here: the scope was captured a moment ago, in this very context, with the
+    // request's context entered — running in it is one entry instead of a second.
+    const state = open(req, res);
+    return state.scope.run(fn, undefined, (withContext ? [state.context, ...args] : args) as A);
   }
 
   function join(state: RequestState): TraceContext {
@@ -102,7 +150,15 @@ export function createRequestLifecycle(options: RequestLifecycleOptions = {}): R
   return {
     start,
     handle<R>(req: IncomingMessage, res: ServerResponse, fn: () => R): R {
-      return run(start(req, res), fn);
+      return runIn(req, res, fn, false, []);
+    },
+    run<A extends unknown[], R>(
+      req: IncomingMessage,
+      res: ServerResponse,
+      fn: (context: TraceContext, ...args: A) => R,
+      ...args: A
+    ): R {
+      return runIn(req, res, fn as (...a: unknown[]) => R, true, args);
     },
   };
 }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import http2 from 'node:http2';
@@ -463,6 +464,103 @@ describe('HTTP/2 compatibility API', () => {
     } finally {
       client.close();
       await new Promise((resolve) => h2.close(resolve));
+    }
+  });
+});
+
+describe('run(req, res, fn, ...args) and handle(req, res, fn)', () => {
+  const other = new AsyncLocalStorage<string>();
+
+  it("calls fn(context, ...args) in the request's context, which late listeners see with every other store", async () => {
+    const lifecycle = createRequestLifecycle({});
+    const seen: unknown[] = [];
+    server = await listen((req, res) =>
+      other.run('outer', () => {
+        const returned = lifecycle.run(
+          req,
+          res,
+          (context, a: string, b: number) => {
+            seen.push(
+              context === requestContext(req),
+              current() === context,
+              a,
+              b,
+              other.getStore(),
+            );
+            setTimeout(() => res.end(context.traceId), 5);
+            return 'returned';
+          },
+          'a',
+          2,
+        );
+        seen.push(returned, current());
+        res.on('finish', () => seen.push(current() === requestContext(req), other.getStore()));
+      }),
+    );
+    const reply = await get(server.url, { traceparent: PARENT });
+    expect(reply.body).toBe(TRACE);
+    await new Promise((resolve) => setImmediate(resolve));
+    // Inside fn; after it, the caller's context is back (none); the late 'finish' listener.
+    expect(seen).toEqual([true, true, 'a', 2, 'outer', 'returned', undefined, true, 'outer']);
+  });
+
+  it('joined by a second lifecycle, fn runs in the stores entered between the two (not in the first scope)', async () => {
+    const first = createRequestLifecycle({});
+    const second = createRequestLifecycle({});
+    const seen: unknown[] = [];
+    server = await listen((req, res) =>
+      first.run(req, res, (context) =>
+        // A later middleware, after an await: it runs in a resource of its own.
+        setImmediate(() =>
+          other.run('between', () =>
+            second.run(req, res, (joined) => {
+              seen.push(joined === context, current() === context, other.getStore());
+              res.end();
+            }),
+          ),
+        ),
+      ),
+    );
+    await get(server.url);
+    expect(seen).toEqual([true, true, 'between']);
+  });
+
+  it('handle calls fn with no arguments (an Express next reads one as an error)', async () => {
+    const lifecycle = createRequestLifecycle({});
+    const args: unknown[][] = [];
+    server = await listen((req, res) =>
+      lifecycle.handle(req, res, (...given: unknown[]) => {
+        args.push(given);
+        res.end();
+      }),
+    );
+    await get(server.url);
+    expect(args).toEqual([[]]);
+  });
+
+  it('refuses a fn that is not a function before it starts anything', async () => {
+    const lifecycle = createRequestLifecycle({});
+    const errors: unknown[] = [];
+    server = await listen((req, res) => {
+      for (const call of [
+        // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
+        () => lifecycle.run(req, res, 'nope' as any),
+        // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
+        () => lifecycle.handle(req, res, undefined as any),
+      ]) {
+        try {
+          call();
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      res.end(String(requestContext(req)));
+    });
+    expect((await get(server.url)).body).toBe('undefined');
+    expect(errors).toHaveLength(2);
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(TypeError);
+      expect(String(error)).toMatch(/request lifecycle runs a function, got (string|undefined)/);
     }
   });
 });

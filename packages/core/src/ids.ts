@@ -5,10 +5,10 @@ const SPAN_ID = /^[0-9a-f]{16}$/;
 const ZERO_TRACE_ID = '00000000000000000000000000000000';
 const ZERO_SPAN_ID = '0000000000000000';
 
-// One randomFillSync call and one hex encoding feed a hundred and more ids: a native call
+// One randomFillSync call and one hex encoding feed hundreds of ids: a native call
 // per id (Buffer#toString) costs ~2.5x a slice of text already encoded. The slices share
-// the pool's 2 KB of text while any of them lives.
-const POOL_BYTES = 1024;
+// the pool's 8 KB of text while any of them lives.
+const POOL_BYTES = 4096;
 const pool = Buffer.allocUnsafe(POOL_BYTES);
 let text = '';
 let offset = POOL_BYTES * 2;

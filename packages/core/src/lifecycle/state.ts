@@ -26,11 +26,13 @@ export interface RequestDone {
 
 export type DoneCallback = (done: RequestDone) => void;
 
-const kPending = Symbol.for('@tracebridge/core.socket.pending');
+// The requests in flight on a socket, oldest first (an array: a request added and removed
+// again costs a push and a pop, where a Set's add and delete cost ~15x that).
+const kPending = Symbol.for('@tracebridge/core.socket.requests');
 const kWritesWatched = Symbol.for('@tracebridge/core.socket.writes');
 
 type TrackedSocket = Socket & {
-  [kPending]?: Set<RequestState>;
+  [kPending]?: RequestState[];
   [kWritesWatched]?: boolean;
 };
 
@@ -66,9 +68,10 @@ export class RequestState {
     readonly report: (error: unknown) => void,
   ) {}
 
-  /** Ends tracking because the response finished, closed or failed. */
-  finish(aborted: boolean, error: Error | undefined): void {
-    complete(this, aborted, error);
+  /** Ends tracking because the response finished, closed or failed; `inScope`: called
+   * inside the request's scope already (its done callbacks need no entry of their own). */
+  finish(aborted: boolean, error: Error | undefined, inScope = false): void {
+    complete(this, aborted, error, inScope);
   }
 }
 
@@ -138,15 +141,28 @@ function bindEmit(emitter: { emit: unknown }, state: RequestState, res?: ServerR
       if (hasNoListener(this, event)) return original.apply(this, args);
       return scope.run(original, this, args);
     }
-    try {
-      return scope.run(original, this, args);
-    } finally {
-      // A 'close' before 'finish' is an abort: the response never finished.
-      state.finish(event === 'close' && !res.writableFinished, undefined);
-    }
+    if (state.result !== undefined) return scope.run(original, this, args);
+    // One entry into the scope for the listeners and then the done callbacks.
+    return scope.run(emitThenFinish, this, [state, original, args]);
   };
   bound[kState] = state;
   emitter.emit = bound;
+}
+
+/** The response's `finish` or `close`: its listeners, then the end of the request (even
+ * when a listener throws). */
+function emitThenFinish(
+  this: unknown,
+  state: RequestState,
+  original: Emit,
+  args: Parameters<Emit>,
+): boolean {
+  try {
+    return original.apply(this, args);
+  } finally {
+    // A 'close' before 'finish' is an abort: the response never finished.
+    state.finish(args[0] === 'close' && !state.res.writableFinished, undefined, true);
+  }
 }
 
 /**
@@ -181,13 +197,13 @@ function watchSocket(state: RequestState, socket: Socket | null | undefined): bo
     let pending = tracked[kPending];
     if (pending === undefined) {
       if (typeof socket.once !== 'function') return false;
-      pending = new Set<RequestState>();
+      pending = [];
       tracked[kPending] = pending;
       // Once per socket, however many keep-alive or pipelined requests it carries.
       socket.once('close', onSocketClose);
       tracked[kWritesWatched] = watchFirstBytes(socket);
     }
-    pending.add(state);
+    pending.push(state);
     state.socket = socket;
     return tracked[kWritesWatched] === true;
   } catch {
@@ -258,11 +274,23 @@ class RequestResult implements RequestDone {
   }
 }
 
-function complete(state: RequestState, aborted: boolean, error: Error | undefined): void {
+function complete(
+  state: RequestState,
+  aborted: boolean,
+  error: Error | undefined,
+  inScope: boolean,
+): void {
   if (state.result !== undefined) return;
   const { res } = state;
   res.removeListener('error', onResponseError);
-  if (state.socket !== undefined) (state.socket as TrackedSocket)[kPending]?.delete(state);
+  const pending = (state.socket as TrackedSocket | undefined)?.[kPending];
+  if (pending !== undefined) {
+    const i = pending.lastIndexOf(state);
+    if (i !== -1) {
+      if (i === pending.length - 1) pending.pop();
+      else pending.splice(i, 1);
+    }
+  }
   const end = process.hrtime.bigint();
   state.result = new RequestResult(
     state,
@@ -271,15 +299,22 @@ function complete(state: RequestState, aborted: boolean, error: Error | undefine
     state.firstByteTime === undefined ? undefined : toMs(state.firstByteTime - state.startTime),
     toMs(end - state.startTime),
   );
-  for (const callback of state.callbacks) notify(state, callback, state.report);
+  for (const callback of state.callbacks) notify(state, callback, state.report, inScope);
 }
 
-/** Runs one done callback in the request's scope; a throwing callback is reported, not rethrown. */
-export function notify(state: RequestState, callback: DoneCallback, report: (e: unknown) => void) {
+/** Runs one done callback in the request's scope (entering it unless `inScope`); a throwing
+ * callback is reported, not rethrown. */
+export function notify(
+  state: RequestState,
+  callback: DoneCallback,
+  report: (e: unknown) => void,
+  inScope = false,
+) {
   const result = state.result;
   if (result === undefined) return;
   try {
-    state.scope.run(callback, undefined, [result]);
+    if (inScope) callback(result);
+    else state.scope.run(callback, undefined, [result]);
   } catch (error) {
     report(error);
   }

@@ -37,6 +37,16 @@ export const handed: { record: unknown; context: TraceContext | null } = {
 };
 
 /**
+ * Marks a logger `write` that passes a handed record on untouched: captureOnWrite's, over a
+ * logger with no `write` of its own, so the record reaches the formats as it is (a wrapper
+ * of the user's may copy it, and a copy is not the handed record: it needs the stamp).
+ * A writer that holds the context of a record (the request line's) hands it over through
+ * such a write instead of stamping it. Not Symbol.for: another copy of core has a `handed`
+ * of its own.
+ */
+export const kPassesHanded = Symbol('@tracebridge/core.passesHanded');
+
+/**
  * The context handed over with `info` by the write now in progress, once: `undefined` when
  * `info` is not that record.
  */

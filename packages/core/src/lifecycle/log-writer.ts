@@ -1,5 +1,5 @@
 import type { TraceContext } from '../context.js';
-import { idFields, stampRecord } from '../log-capture.js';
+import { handed, idFields, kPassesHanded, stampOtelContext, stampRecord } from '../log-capture.js';
 
 /** A logger a request or error line can be written to: Winston-style
  * `log(level, message, meta)`, or pino-style `logger[level](meta, message)`. */
@@ -63,9 +63,29 @@ export function writerFor(
   if (winstonStyle && typeof target.write === 'function') {
     const baseWrite = target.write as (info: unknown, ...rest: unknown[]) => unknown;
     proxy = Object.create(logger) as Record<string, unknown>;
+    const handsOver = (baseWrite as unknown as Record<symbol, unknown>)[kPassesHanded] === true;
     proxy.write = function stampingWrite(info: unknown, ...rest: unknown[]) {
-      stampRecord(info, pending, true);
-      return baseWrite.call(logger, info, ...rest);
+      const ctx = pending;
+      if (!handsOver || typeof info !== 'object' || info === null) {
+        stampRecord(info, ctx, true);
+        return baseWrite.call(logger, info, ...rest);
+      }
+      // Handed over rather than stamped (a symbol added, then deleted by traceFormat): the
+      // formats take it during the write; if they run later (a buffering stream), the
+      // record is stamped right after, before they get to it.
+      stampOtelContext(info, ctx, true);
+      const previousRecord = handed.record;
+      const previousContext = handed.context;
+      handed.record = info;
+      handed.context = ctx ?? null;
+      try {
+        return baseWrite.call(logger, info, ...rest);
+      } finally {
+        const taken = handed.record !== info;
+        handed.record = previousRecord;
+        handed.context = previousContext;
+        if (!taken) stampRecord(info, ctx, true);
+      }
     };
   }
   const write = (

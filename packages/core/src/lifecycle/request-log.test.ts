@@ -4,9 +4,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import winston from 'winston';
 import { listen, type TestServer } from '../../test-support/http.js';
 import { MemoryTransport, received } from '../../test-support/winston.js';
+import { newTraceContext } from '../context.js';
+import { run } from '../current.js';
+import { captureOnWrite } from '../winston/capture.js';
 import { createLogger } from '../winston/create-logger.js';
+import { traceFormat } from '../winston/format.js';
 import { createRequestLifecycle } from './index.js';
-import { createRequestLog, type RequestLogOptions } from './request-log.js';
+import { createRequestLog, msText, type RequestLogOptions } from './request-log.js';
 
 const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT = `00-${TRACE}-00f067aa0ba902b7-01`;
@@ -271,6 +275,84 @@ describe('the request line', () => {
     const lifecycle = createRequestLifecycle({ onDone: createRequestLog({ logger }) });
     server = await listen((req, res) => lifecycle.handle(req, res, () => res.end('ok')));
     for (let i = 0; i < 5; i++) expect(await get(server.url)).toBe(200);
+  });
+});
+
+describe("the request line carries its request's ids, whatever runs when it is written", () => {
+  const REQUESTS = 200;
+
+  /** Loggers the request line can be given: ours (handed its context through the write), a
+   * captureOnWrite logger over a write of the user's that copies the record, and a plain
+   * Winston logger with traceFormat (both stamped instead). */
+  const loggers: [string, (transport: MemoryTransport) => winston.Logger][] = [
+    ['createLogger', (transport) => createLogger({ transports: [transport] })],
+    [
+      'captureOnWrite over a copying write',
+      (transport) => {
+        const logger = winston.createLogger({
+          format: winston.format.combine(traceFormat(), winston.format.json()),
+          transports: [transport],
+        });
+        const write = logger.write.bind(logger);
+        Object.defineProperty(logger, 'write', {
+          configurable: true,
+          writable: true,
+          value: (info: object) => write({ ...info }),
+        });
+        return captureOnWrite(logger);
+      },
+    ],
+    [
+      'Winston with traceFormat',
+      (transport) =>
+        winston.createLogger({
+          format: winston.format.combine(traceFormat(), winston.format.json()),
+          transports: [transport],
+        }),
+    ],
+  ];
+
+  it.each(loggers)(
+    '%s, slow transport, written inside another context: 0 missing, 0 wrong',
+    async (_name, make) => {
+      const transport = new MemoryTransport({ delayMs: 1 });
+      const requestLine = createRequestLog({ logger: make(transport) });
+      // onDone writes the line from inside another context: the line must not take its ids.
+      const lifecycle = createRequestLifecycle({
+        onDone: (done) => run(newTraceContext(), () => requestLine(done)),
+      });
+      server = await listen((req, res) =>
+        lifecycle.handle(req, res, () => setTimeout(() => res.end('ok'), Math.random() * 5)),
+      );
+      // Each request's path is its trace id: a line is right when the two match.
+      const sent = Array.from({ length: REQUESTS }, () => newTraceContext().traceId);
+      await Promise.all(
+        sent.map((trace) =>
+          get(`${server?.url}/${trace}`, { traceparent: `00-${trace}-00f067aa0ba902b7-01` }),
+        ),
+      );
+      await received(transport, REQUESTS);
+      const counts = { right: 0, missing: 0, wrong: 0 };
+      for (const line of transport.lines()) {
+        if (line.trace_id === undefined) counts.missing++;
+        else if (line['url.path'] === `/${line.trace_id}`) counts.right++;
+        else counts.wrong++;
+      }
+      expect(counts).toEqual({ right: REQUESTS, missing: 0, wrong: 0 });
+    },
+  );
+});
+
+describe('durations in the message', () => {
+  it('read as String() of the value rounded to the microsecond, for every kind of value', () => {
+    const values = [0, 0.0004, 0.0005, 0.001, 0.01, 0.1, 1, 1.1, 1.01, 1.001, 1.0005, 12.3456];
+    values.push(999.9995, 2147483.647, 2147483.6475, 2147483.648, 1e7, 1e300, -1, -0.0004);
+    values.push(Number.NaN, Number.POSITIVE_INFINITY);
+    // Every microsecond of the first second, and a spread of larger values.
+    for (let us = 0; us < 1_000_000; us++) values.push(us / 1000, us / 1000 + 0.0004);
+    for (let x = 0.7; x < 1e7; x *= 1.37) values.push(x);
+    const wrong = values.filter((ms) => msText(ms) !== String(Math.round(ms * 1000) / 1000));
+    expect(wrong).toEqual([]);
   });
 });
 

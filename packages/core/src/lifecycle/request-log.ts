@@ -73,6 +73,7 @@ const DEFAULT_REDACT_QUERY = [
   'x-amz-signature',
   'awsaccesskeyid',
 ];
+const DEFAULT_MESSAGE = '{method} {path} {status} {duration}ms';
 const PLACEHOLDERS = new Set(['method', 'path', 'route', 'status', 'duration', 'ttfb', 'aborted']);
 const MAX_PATH = 2048;
 const MAX_TEXT = 512;
@@ -143,7 +144,7 @@ export function createRequestLog(options: RequestLogOptions): (done: RequestDone
     fail('level must be a level name or a function');
   for (const name of ['skip', 'fields', 'route', 'clientAddress'] as const)
     checkFunction(options[name], name);
-  const message = compileMessage(options.message ?? '{method} {path} {status} {duration}ms');
+  const message = compileMessage(options.message ?? DEFAULT_MESSAGE);
   const requestHeaders = checkNames(options.requestHeaders, 'requestHeaders');
   const responseHeaders = checkNames(options.responseHeaders, 'responseHeaders');
   const redactHeaders = new Set(
@@ -191,8 +192,7 @@ export function createRequestLog(options: RequestLogOptions): (done: RequestDone
     const client = callHook(options.clientAddress, req, undefined) ?? req.socket?.remoteAddress;
     if (typeof client === 'string') record['client.address'] = client;
     if (typeof req.httpVersion === 'string') record['network.protocol.version'] = req.httpVersion;
-    const duration = round(done.durationMs);
-    record.duration_ms = duration;
+    record.duration_ms = round(done.durationMs);
     if (done.timeToFirstByteMs !== undefined)
       record.time_to_first_byte_ms = round(done.timeToFirstByteMs);
     record.aborted = done.aborted;
@@ -209,13 +209,7 @@ export function createRequestLog(options: RequestLogOptions): (done: RequestDone
         res.getHeader(name),
         redactHeaders.has(name),
       );
-    write(
-      lineLevel,
-      message(done, method, path, route, duration),
-      record,
-      done.context,
-      traceFields,
-    );
+    write(lineLevel, message(done, method, path, route), record, done.context, traceFields);
   };
 }
 
@@ -225,7 +219,6 @@ type MessageOf = (
   method: string,
   path: string,
   route: string | undefined,
-  duration: number,
 ) => string;
 
 function compileMessage(message: string | ((done: RequestDone) => string)): MessageOf {
@@ -235,14 +228,16 @@ function compileMessage(message: string | ((done: RequestDone) => string)): Mess
     if (!PLACEHOLDERS.has(name ?? ''))
       fail(`message template: unknown placeholder {${name}} (${[...PLACEHOLDERS].join(', ')})`);
   }
+  // The default, written out: one template literal instead of a loop over its parts.
+  if (message === DEFAULT_MESSAGE)
+    return (done, method, path) =>
+      `${clip(method, 64)} ${clip(path, 256)} ${String(done.statusCode)} ${msText(done.durationMs)}ms`;
   // Compiled once: literal text at even indexes, placeholder names at odd ones.
   const parts = message.split(/\{(\w+)\}/);
-  return (done, method, path, route, duration) => {
+  return (done, method, path, route) => {
     let out = parts[0] as string;
     for (let i = 1; i < parts.length; i += 2)
-      out +=
-        placeholder(parts[i] as string, done, method, path, route, duration) +
-        (parts[i + 1] as string);
+      out += placeholder(parts[i] as string, done, method, path, route) + (parts[i + 1] as string);
     return out;
   };
 }
@@ -253,7 +248,6 @@ function placeholder(
   method: string,
   path: string,
   route: string | undefined,
-  duration: number,
 ): string {
   switch (name) {
     case 'method':
@@ -265,9 +259,9 @@ function placeholder(
     case 'status':
       return String(done.statusCode);
     case 'duration':
-      return String(duration);
+      return msText(done.durationMs);
     case 'ttfb':
-      return done.timeToFirstByteMs === undefined ? '' : String(round(done.timeToFirstByteMs));
+      return done.timeToFirstByteMs === undefined ? '' : msText(done.timeToFirstByteMs);
     default:
       return done.aborted ? 'aborted' : '';
   }
@@ -321,6 +315,21 @@ function clip(value: string, max: number): string {
 
 function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
+}
+
+/**
+ * `String(round(ms))`, the same text, built from whole microseconds: a double's shortest
+ * decimal form costs ~3x these few integer steps, once per message.
+ */
+export function msText(ms: number): string {
+  const micros = Math.round(ms * 1000);
+  if (!(micros >= 0 && micros <= 0x7fffffff)) return String(round(ms));
+  const whole = Math.trunc(micros / 1000);
+  const frac = micros - whole * 1000;
+  if (frac === 0) return `${whole}`;
+  if (frac % 10 !== 0) return `${whole}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
+  if (frac % 100 !== 0) return `${whole}.${frac < 100 ? '0' : ''}${frac / 10}`;
+  return `${whole}.${frac / 100}`;
 }
 
 /** Calls a user hook, if given: one that throws must not cost the request its line. */

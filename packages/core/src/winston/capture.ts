@@ -4,6 +4,7 @@ import {
   capturedContext,
   handed,
   idFields,
+  kPassesHanded,
   stampRecord as stamp,
   stampOtelContext,
 } from '../log-capture.js';
@@ -101,6 +102,9 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
     // Looked up per call, so a write patched on the prototype later (OTel's
     // instrumentation-winston) still runs.
     const next = own ?? proto?.write;
+    // Handed over already, with its context (the request line's writer): passed on as it is.
+    if (own === undefined && handed.record === info)
+      return guardedWrite(logger, next, this, info, encoding, callback);
     // A record captured already (a bound logger's, a request line) keeps its mark; an own
     // write (someone's wrapper, which may copy the record) gets the record stamped first.
     if (capturedContext(info) !== undefined)
@@ -124,6 +128,7 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
       if (!taken) stamp(info, ctx, false);
     }
   };
+  if (own === undefined) (write as unknown as Record_)[kPassesHanded] = true;
   const descriptor = Object.getOwnPropertyDescriptor(logger, 'write');
   if (descriptor === undefined || descriptor.configurable === true) {
     Object.defineProperty(logger, 'write', { configurable: true, writable: true, value: write });

@@ -110,6 +110,7 @@ describe('the request line', () => {
 
   it('the same line whichever form of Winston log() carries it: defaultMeta under the fields, a fields message appended', async () => {
     const lines: Record<string, unknown>[] = [];
+    const records: (Record<PropertyKey, unknown> | undefined)[] = [];
     for (const [defaultMeta, fields] of [
       [undefined, undefined],
       [{ service: 'api', 'url.path': 'not this' }, undefined],
@@ -126,8 +127,13 @@ describe('the request line', () => {
       await server.close();
       server = undefined;
       lines.push(transport.lines()[0] ?? {});
+      records.push(transport.records[0]);
     }
     const [plain, withDefaults, withMessage] = lines;
+    // Without defaultMeta (Winston sets it to null), the line goes as one record, log(info):
+    // no copy of it, and so no splat array, which log(level, message, meta) adds.
+    expect(records[0]?.[Symbol.for('splat')]).toBeUndefined();
+    expect(records[1]?.[Symbol.for('splat')]).toEqual(expect.any(Array));
     const keys = Object.keys(plain ?? {});
     expect(keys.indexOf('level')).toBe(keys.indexOf('aborted') + 1);
     expect(plain).toMatchObject({ level: 'info', 'url.path': '/a' });

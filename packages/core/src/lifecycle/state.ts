@@ -80,23 +80,25 @@ function stateOnEmit(emitter: unknown): RequestState | undefined {
   return typeof emit === 'function' ? (emit as BoundEmit)[kState] : undefined;
 }
 
-/** Requests still in flight on the socket (for a `req.emit` someone replaced after us). */
-function pendingOn(socket: unknown, match: (state: RequestState) => boolean) {
+/** The request in flight on `socket` whose `req` (or, with `response`, `res`) is `message`
+ * (for a `req.emit` someone replaced after us). */
+function pendingOn(socket: unknown, message: unknown, response: boolean) {
   const pending = (socket as TrackedSocket | null | undefined)?.[kPending];
-  if (pending !== undefined) for (const state of pending) if (match(state)) return state;
+  if (pending === undefined) return undefined;
+  for (const state of pending) if ((response ? state.res : state.req) === message) return state;
   return undefined;
 }
 
 export function stateOf(req: IncomingMessage): RequestState | undefined {
   const state = stateOnEmit(req);
   if (state !== undefined && state.req === req) return state;
-  return pendingOn(req.socket, (s) => s.req === req);
+  return pendingOn(req.socket, req, false);
 }
 
 function stateOfResponse(res: ServerResponse): RequestState | undefined {
   const state = stateOnEmit(res);
   if (state !== undefined && state.res === res) return state;
-  return pendingOn(res.socket, (s) => s.res === res);
+  return pendingOn(res.socket, res, true);
 }
 
 // A shared listener (no closure per request); `this` is the response.

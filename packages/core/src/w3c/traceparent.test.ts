@@ -110,7 +110,13 @@ describe('parseTraceParent: properties', () => {
   });
 
   it('rejects every value with one character replaced by a non-lowercase-hex one', () => {
-    const bad = fc.constantFrom(...'ABCDEFGXYZghxz_ .+/\u00e9'.split(''));
+    // Past ASCII too, with characters whose low byte is a hex digit or a dash (İ is U+0130,
+    // š U+0161, ŭ U+016D, ｆ U+FF46), an astral one and a lone surrogate.
+    const bad = fc.constantFrom(
+      ...'ABCDEFGXYZghxz_ .+/\u00e9\u0130\u0161\u016d\uff46'.split(''),
+      '\u{1F600}',
+      '\ud800',
+    );
     fc.assert(
       fc.property(traceId, spanId, fc.integer({ min: 0, max: 54 }), bad, (t, s, position, ch) => {
         const header = `00-${t}-${s}-01`;
@@ -120,6 +126,15 @@ describe('parseTraceParent: properties', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+
+  it('a character past ASCII at the end is refused, whatever the value parsed before', () => {
+    const valid = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    for (const last of ['\u00e9', '\u0131', '\u{1F600}', '\udc00']) {
+      expect(parseTraceParent(valid)).toBeDefined();
+      expect(parseTraceParent(`${valid.slice(0, 54)}${last}`)).toBeUndefined();
+      expect(parseTraceParent(`${valid.slice(0, 53)}${last}1`)).toBeUndefined();
+    }
   });
 
   it('rejects every version-00 value whose length is off', () => {
@@ -150,7 +165,7 @@ function referenceParse(value: string) {
 
 describe('parseTraceParent agrees with the spec read as a regular expression', () => {
   it('on valid values with random characters replaced, OWS around and data after', () => {
-    const char = fc.constantFrom(...'0123456789abcdefABF-gz \t0'.split(''));
+    const char = fc.constantFrom(...'0123456789abcdefABF-gz \t0\u0130\u0161'.split(''));
     fc.assert(
       fc.property(
         fc.constantFrom('00', '01', 'cc', 'fe', 'ff'),

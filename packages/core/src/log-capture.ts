@@ -46,6 +46,30 @@ export const handed: { record: unknown; context: TraceContext | null } = {
  */
 export const kPassesHanded = Symbol('@tracebridge/core.passesHanded');
 
+/** Hands `info` over with `ctx` to the formats its write runs now. The caller keeps what
+ * was handed before (`handed.record`, `handed.context`: hand-overs nest, a transport may log)
+ * and ends it with endHandOver in a `finally`. */
+export function handOver(info: unknown, ctx: TraceContext | undefined): void {
+  handed.record = info;
+  handed.context = ctx ?? null;
+}
+
+/** Ends a hand-over: what was handed before is back, and `info`, if no format took it during
+ * the write (they run later, behind a buffering stream), is stamped now (`force`: over an
+ * existing stamp). */
+export function endHandOver(
+  info: unknown,
+  ctx: TraceContext | undefined,
+  force: boolean,
+  previousRecord: unknown,
+  previousContext: TraceContext | null,
+): void {
+  const taken = handed.record !== info;
+  handed.record = previousRecord;
+  handed.context = previousContext;
+  if (!taken) stampRecord(info, ctx, force);
+}
+
 /**
  * The context handed over with `info` by the write now in progress, once: `undefined` when
  * `info` is not that record.

@@ -1,6 +1,6 @@
 import { AsyncResource } from 'node:async_hooks';
 import { createTraceContext, type TraceContext } from './context.js';
-import { current, run } from './current.js';
+import { current } from './current.js';
 import { withOtelContext } from './otel.js';
 import { runStored } from './store.js';
 
@@ -38,13 +38,12 @@ function newResource(): AsyncResource {
 export function createScope(ctx?: TraceContext): Scope {
   const now = current();
   if (ctx === undefined || ctx === now) return new Scope(now, newResource());
-  const checked = createTraceContext(ctx);
-  return new Scope(checked, run(checked, newResource));
+  return scopeForNew(createTraceContext(ctx));
 }
 
 /**
- * A scope for `ctx`, a context made just now (branded, and not the current one: nothing to
- * check or compare): `ctx` entered with the OTel context it came from, and captured there.
+ * A scope for `ctx`, a checked (branded) context: `ctx` entered with the OTel context it came
+ * from, and captured there. A request's fresh context comes straight here.
  */
 export function scopeForNew(ctx: TraceContext): Scope {
   return new Scope(ctx, runStored(ctx, withOtelContext, [ctx, newResource, []]));

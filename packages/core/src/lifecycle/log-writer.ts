@@ -1,5 +1,13 @@
 import type { TraceContext } from '../context.js';
-import { handed, idFields, kPassesHanded, stampOtelContext, stampRecord } from '../log-capture.js';
+import {
+  endHandOver,
+  handed,
+  handOver,
+  idFields,
+  kPassesHanded,
+  stampOtelContext,
+  stampRecord,
+} from '../log-capture.js';
 
 /** A logger a request or error line can be written to: Winston-style
  * `log(level, message, meta)`, or pino-style `logger[level](meta, message)`. */
@@ -70,7 +78,7 @@ export function writerFor(
         stampRecord(info, ctx, true);
         return baseWrite.call(logger, info, ...rest);
       }
-      return handOver(baseWrite, logger, info, ctx, rest);
+      return writeHandedOver(baseWrite, logger, info, ctx, rest);
     };
   }
   const write = (
@@ -98,7 +106,7 @@ export function writerFor(
           // log(info) writes this very record: through a write that passes it on as it is,
           // it goes with its context handed over, and needs no proxy (Winston's log() run on
           // a proxy of the logger costs ~15 % of a line).
-          if (passesHanded(target.write)) handOver(log, logger, record, ctx, []);
+          if (passesHanded(target.write)) writeHandedOver(log, logger, record, ctx, []);
           else (log as (info: object) => unknown).call(proxy ?? logger, record);
         } else {
           (log as (l: string, m: string, r: object) => unknown).call(
@@ -128,12 +136,8 @@ function passesHanded(write: unknown): boolean {
   );
 }
 
-/**
- * `fn.call(thisArg, info, ...rest)` with `info`'s context handed over rather than stamped (a
- * symbol added, then deleted by traceFormat): the formats take it during the write; if they
- * run later (a buffering stream), the record is stamped right after, before they get to it.
- */
-function handOver(
+/** `fn.call(thisArg, info, ...rest)` with `info` handed over with `ctx` (see handOver). */
+function writeHandedOver(
   fn: unknown,
   thisArg: unknown,
   info: object,
@@ -143,14 +147,10 @@ function handOver(
   stampOtelContext(info, ctx, true);
   const previousRecord = handed.record;
   const previousContext = handed.context;
-  handed.record = info;
-  handed.context = ctx ?? null;
+  handOver(info, ctx);
   try {
     return (fn as (info: object, ...rest: unknown[]) => unknown).call(thisArg, info, ...rest);
   } finally {
-    const taken = handed.record !== info;
-    handed.record = previousRecord;
-    handed.context = previousContext;
-    if (!taken) stampRecord(info, ctx, true);
+    endHandOver(info, ctx, true, previousRecord, previousContext);
   }
 }

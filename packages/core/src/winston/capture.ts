@@ -2,7 +2,9 @@ import type { TraceContext } from '../context.js';
 import { current, run } from '../current.js';
 import {
   capturedContext,
+  endHandOver,
   handed,
+  handOver,
   idFields,
   kPassesHanded,
   stampRecord as stamp,
@@ -117,15 +119,11 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
     stampOtelContext(info, ctx);
     const previousRecord = handed.record;
     const previousContext = handed.context;
-    handed.record = info;
-    handed.context = ctx ?? null;
+    handOver(info, ctx);
     try {
       return guardedWrite(logger, next, this, info, encoding, callback);
     } finally {
-      const taken = handed.record !== info;
-      handed.record = previousRecord;
-      handed.context = previousContext;
-      if (!taken) stamp(info, ctx, false);
+      endHandOver(info, ctx, false, previousRecord, previousContext);
     }
   };
   if (own === undefined) (write as unknown as Record_)[kPassesHanded] = true;

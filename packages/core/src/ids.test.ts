@@ -22,5 +22,17 @@ describe('random ids', () => {
     expect(isValidTraceId('A'.repeat(32))).toBe(false);
     expect(isValidSpanId('a'.repeat(15))).toBe(false);
     expect(isValidSpanId(12)).toBe(false);
+    // The length is checked apart from the characters: one short, one long, empty.
+    for (const length of [0, 31, 33, 64]) expect(isValidTraceId('a'.repeat(length))).toBe(false);
+    for (const length of [0, 15, 17, 32]) expect(isValidSpanId('b'.repeat(length))).toBe(false);
+    expect(isValidTraceId('a'.repeat(32))).toBe(true);
+    expect(isValidSpanId('b'.repeat(16))).toBe(true);
+    // One character past lowercase hex, anywhere, or a line break after valid ids.
+    for (const bad of ['g', 'G', '-', ' ', '\n', '\u0130']) {
+      expect(isValidTraceId(`${'a'.repeat(31)}${bad}`)).toBe(false);
+      expect(isValidTraceId(`${bad}${'a'.repeat(31)}`)).toBe(false);
+      expect(isValidSpanId(`${'b'.repeat(8)}${bad}${'b'.repeat(7)}`)).toBe(false);
+    }
+    expect(isValidTraceId(`${'a'.repeat(32)}\n`)).toBe(false);
   });
 });

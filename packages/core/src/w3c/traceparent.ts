@@ -17,18 +17,16 @@ const ZERO_TRACE_ID = '00000000000000000000000000000000';
 const ZERO_SPAN_ID = '0000000000000000';
 // Leading and trailing optional white space (SP / HTAB) that HTTP allows around a value.
 const OWS = /^[ \t]+|[ \t]+$/g;
+// The four fields of a version-00 value, lowercase hex between dashes, once the dashes are
+// known to sit at 2, 35 and 52 (which fixes every field's length). `+` rather than counted
+// repetitions: V8's compiled expression then costs about half as much per character, and
+// one test of the value costs less than a check per character in JavaScript (~30
+// instructions per charCodeAt).
+const HEX_FIELDS = /^[0-9a-f]+-[0-9a-f]+-[0-9a-f]+-[0-9a-f]+$/;
 
-/** The value of a lowercase hex digit's char code, or -1. */
-function hexDigit(code: number): number {
-  if (code >= 0x30 && code <= 0x39) return code - 0x30;
-  if (code >= 0x61 && code <= 0x66) return code - 0x57;
-  return -1;
-}
-
-/** Whether `value[from..to)` is all lowercase hex digits. */
-function isLowerHex(value: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (hexDigit(value.charCodeAt(i)) === -1) return false;
-  return true;
+/** The value of a char code known to be a lowercase hex digit. */
+function hexValue(code: number): number {
+  return code <= 0x39 ? code - 0x30 : code - 0x57;
 }
 
 function isOws(code: number): boolean {
@@ -49,8 +47,6 @@ export function parseTraceParent(value: unknown): TraceParent | undefined {
   if (typeof value !== 'string') return undefined;
   // A value many times the longest valid one is refused before any other work.
   if (value.length > 512 || value.length === 0) return undefined;
-  // Checked char by char, once per incoming request: no regular expression, no slice but
-  // the two ids kept.
   const header =
     isOws(value.charCodeAt(0)) || isOws(value.charCodeAt(value.length - 1))
       ? value.replace(OWS, '')
@@ -61,24 +57,19 @@ export function parseTraceParent(value: unknown): TraceParent | undefined {
     header.charCodeAt(2) !== DASH ||
     header.charCodeAt(35) !== DASH ||
     header.charCodeAt(52) !== DASH ||
-    !isLowerHex(header, 3, 35) ||
-    !isLowerHex(header, 36, 52)
+    !HEX_FIELDS.test(length === VERSION_00_LENGTH ? header : header.slice(0, VERSION_00_LENGTH))
   ) {
     return undefined;
   }
-  const v1 = hexDigit(header.charCodeAt(0));
-  const v2 = hexDigit(header.charCodeAt(1));
-  const f1 = hexDigit(header.charCodeAt(53));
-  const f2 = hexDigit(header.charCodeAt(54));
-  if (v1 === -1 || v2 === -1 || f1 === -1 || f2 === -1) return undefined;
-  const version = v1 * 16 + v2;
+  const version = hexValue(header.charCodeAt(0)) * 16 + hexValue(header.charCodeAt(1));
   if (version === 0xff) return undefined;
   if (version === 0 && length !== VERSION_00_LENGTH) return undefined;
   if (length > VERSION_00_LENGTH && header.charCodeAt(VERSION_00_LENGTH) !== DASH) return undefined;
   const traceId = header.slice(3, 35);
   const spanId = header.slice(36, 52);
   if (traceId === ZERO_TRACE_ID || spanId === ZERO_SPAN_ID) return undefined;
-  return { version, traceId, spanId, traceFlags: f1 * 16 + f2 };
+  const traceFlags = hexValue(header.charCodeAt(53)) * 16 + hexValue(header.charCodeAt(54));
+  return { version, traceId, spanId, traceFlags };
 }
 
 /**

@@ -249,6 +249,58 @@ describe('onDone', () => {
     expect(d?.timeToFirstByteMs).toBeLessThanOrEqual(d?.durationMs ?? 0);
   });
 
+  it('an error the response emits in flight ends the request once, failed, not thrown', async () => {
+    const c = doneCollector();
+    const boom = new Error('boom');
+    const s = await serve({ onDone: c.onDone }, (_req, res) => {
+      res.writeHead(200);
+      res.write('partial');
+      setImmediate(() => {
+        res.emit('error', boom); // no listener of the user's: tracebridge's takes it
+        res.end('rest');
+      });
+    });
+    await get(s.url);
+    await c.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(c.done).toHaveLength(1);
+    expect(c.done[0]).toMatchObject({ error: boom, aborted: true, statusCode: 200 });
+  });
+
+  it('once the request is done, an error the response emits is thrown as if tracebridge had no listener', async () => {
+    const c = doneCollector();
+    const outcomes: unknown[] = [];
+    const s = await serve({ onDone: c.onDone }, (_req, res) => {
+      res.end('ok');
+      res.once('finish', () =>
+        setImmediate(() => {
+          const late = new Error('late');
+          const attempt = (value: unknown) => {
+            try {
+              res.emit('error', value);
+              return 'not thrown';
+            } catch (error) {
+              return error;
+            }
+          };
+          outcomes.push(attempt(late) === late);
+          const wrapped = attempt('text') as { code?: unknown; context?: unknown };
+          outcomes.push(wrapped.code, wrapped.context);
+          // A listener of the user's: Node's emit throws nothing, and neither does ours.
+          const heard: unknown[] = [];
+          res.on('error', (error) => heard.push(error));
+          outcomes.push(attempt(late), heard[0] === late);
+          c.onDone(c.done[0] as RequestDone); // wake the test
+        }),
+      );
+    });
+    await get(s.url);
+    await c.waitFor(2);
+    expect(outcomes).toEqual([true, 'ERR_UNHANDLED_ERROR', 'text', 'not thrown', true]);
+    expect(c.done[0]).toMatchObject({ error: undefined, aborted: false });
+    expect(c.done[1]).toBe(c.done[0]); // the wake-up above; no second report from the lifecycle
+  });
+
   it('an aborted request (client destroys the socket) is reported once, aborted', async () => {
     const c = doneCollector();
     const s = await serve({ onDone: c.onDone }, (_req, res) => {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { inspect } from 'node:util';
 import type { TraceContext } from '../context.js';
 import type { Scope } from '../scope.js';
 
@@ -101,9 +102,29 @@ function stateOfResponse(res: ServerResponse): RequestState | undefined {
   return pendingOn(res.socket, res, true);
 }
 
-// A shared listener (no closure per request); `this` is the response.
+/**
+ * A shared listener (no closure per request); `this` is the response. While the request is
+ * in flight, an `error` the response emits ends it, failed. The listener stays when the
+ * request is done (removing it would cost more than the rest of the request's tracking) and
+ * from then on acts as if it were gone: the only listener throws, as Node's `emit` throws an
+ * `error` nobody listens to.
+ */
 function onResponseError(this: ServerResponse, error: unknown): void {
-  stateOfResponse(this)?.finish(!this.writableFinished, toError(error));
+  const state = stateOfResponse(this);
+  if (state !== undefined && state.result === undefined) {
+    state.finish(!this.writableFinished, toError(error));
+    return;
+  }
+  if (this.listenerCount('error') === 1) throw unhandled(error);
+}
+
+/** What Node's `emit('error', value)` throws when no listener waits for it. */
+function unhandled(value: unknown): Error {
+  if (value instanceof Error) return value;
+  return Object.assign(new Error(`Unhandled error. (${inspect(value)})`), {
+    code: 'ERR_UNHANDLED_ERROR',
+    context: value,
+  });
 }
 
 function onSocketClose(this: TrackedSocket): void {
@@ -131,8 +152,8 @@ function hasNoListener(emitter: unknown, event: unknown): boolean {
  * request's scope: `emit` is wrapped on the instance (one property instead of five
  * listener methods). Given the response as `res`, the wrapper also ends the request on its
  * `finish` and `close`, once every listener of the event has run — rather than by two
- * listeners of our own added and removed per request. (`error` keeps a listener: without
- * one, Node throws an `error` nobody listens to.)
+ * listeners of our own added and removed per request. (`error` has a listener of its own:
+ * see onResponseError.)
  */
 function bindEmit(emitter: { emit: unknown }, state: RequestState, res?: ServerResponse): void {
   const original = emitter.emit as Emit;
@@ -283,8 +304,6 @@ function complete(
   inScope: boolean,
 ): void {
   if (state.result !== undefined) return;
-  const { res } = state;
-  res.removeListener('error', onResponseError);
   const pending = (state.socket as TrackedSocket | undefined)?.[kPending];
   if (pending !== undefined) {
     const i = pending.lastIndexOf(state);

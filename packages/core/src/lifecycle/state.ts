@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { inspect } from 'node:util';
 import type { TraceContext } from '../context.js';
 import type { Scope } from '../scope.js';
 
@@ -102,29 +101,11 @@ function stateOfResponse(res: ServerResponse): RequestState | undefined {
   return pendingOn(res.socket, res, true);
 }
 
-/**
- * A shared listener (no closure per request); `this` is the response. While the request is
- * in flight, an `error` the response emits ends it, failed. The listener stays when the
- * request is done (removing it would cost more than the rest of the request's tracking) and
- * from then on acts as if it were gone: the only listener throws, as Node's `emit` throws an
- * `error` nobody listens to.
- */
+// A shared listener (no closure per request); `this` is the response. Removed when the
+// request is done: left on, it costs Express + tracebridge a third more instructions per
+// request on Node 20 (measured: 436k against 595k; not understood yet).
 function onResponseError(this: ServerResponse, error: unknown): void {
-  const state = stateOfResponse(this);
-  if (state !== undefined && state.result === undefined) {
-    state.finish(!this.writableFinished, toError(error));
-    return;
-  }
-  if (this.listenerCount('error') === 1) throw unhandled(error);
-}
-
-/** What Node's `emit('error', value)` throws when no listener waits for it. */
-function unhandled(value: unknown): Error {
-  if (value instanceof Error) return value;
-  return Object.assign(new Error(`Unhandled error. (${inspect(value)})`), {
-    code: 'ERR_UNHANDLED_ERROR',
-    context: value,
-  });
+  stateOfResponse(this)?.finish(!this.writableFinished, toError(error));
 }
 
 function onSocketClose(this: TrackedSocket): void {
@@ -309,6 +290,7 @@ function complete(
   inScope: boolean,
 ): void {
   if (state.result !== undefined) return;
+  state.res.removeListener('error', onResponseError);
   const pending = (state.socket as TrackedSocket | undefined)?.[kPending];
   if (pending !== undefined) {
     const i = pending.lastIndexOf(state);

@@ -145,12 +145,16 @@ function bindEmit(emitter: Listened, state: RequestState, res?: ServerResponse):
   const scope = state.scope;
   const bound: BoundEmit = function tracebridgeEmit(this: unknown, ...args) {
     const event = args[0];
-    if (res === undefined || (event !== 'finish' && event !== 'close')) {
-      // `this` is the emitter whose emit it is (Node calls it as a method).
+    if (
+      res === undefined ||
+      state.result !== undefined ||
+      (event !== 'finish' && event !== 'close')
+    ) {
+      // `this` is the emitter whose emit it is (Node calls it as a method). After done, the
+      // response's `close` (which follows `finish` over HTTP) has nothing left to end.
       if (hasNoListener(this as Listened, event)) return original.apply(this, args);
       return scope.run(original, this, args);
     }
-    if (state.result !== undefined) return scope.run(original, this, args);
     // One entry into the scope for the listeners and then the done callbacks.
     return scope.run(emitThenFinish, this, [state, original, args]);
   };

@@ -22,8 +22,10 @@ export function callgrindAvailable() {
   );
 }
 
-/** Instructions counted over `requests` requests of `variant` after `warm` of warm-up. */
-function countedRun(variant, requests, warm, node) {
+/** What callgrind counted over `requests` requests of `variant` after `warm` of warm-up:
+ * `{Ir}` (instructions), and with `simulate` its cache and branch-predictor simulation's
+ * events too (`I1mr`, `D1mr`, `D1mw`, `ILmr`, `DLmr`, `DLmw`, `Bc`, `Bcm`, `Bi`, `Bim`). */
+function countedRun(variant, requests, warm, node, simulate = false) {
   const out = join(tmpdir(), `tracebridge-callgrind-${process.pid}-${runs++}.out`);
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -31,6 +33,7 @@ function countedRun(variant, requests, warm, node) {
       [
         '--tool=callgrind',
         `--callgrind-out-file=${out}`,
+        ...(simulate ? ['--cache-sim=yes', '--branch-sim=yes'] : []),
         node,
         '--single-threaded',
         '--hash-seed=1',
@@ -67,9 +70,18 @@ function countedRun(variant, requests, warm, node) {
       try {
         if (code !== 0) throw new Error(`callgrind run of ${variant} exited ${code}\n${err}`);
         const text = readFileSync(`${out}.1`, 'utf8');
-        const total = /^(?:summary|totals):\s*(\d+)/m.exec(text);
-        if (total === null) throw new Error(`no totals in ${out}.1`);
-        resolve(Number(total[1]));
+        const names = /^events:\s*(.+)$/m.exec(text);
+        const total = /^(?:summary|totals):\s*(.+)$/m.exec(text);
+        if (names === null || total === null) throw new Error(`no totals in ${out}.1`);
+        const values = total[1].trim().split(/\s+/).map(Number);
+        resolve(
+          Object.fromEntries(
+            names[1]
+              .trim()
+              .split(/\s+/)
+              .map((name, i) => [name, values[i] ?? 0]),
+          ),
+        );
       } catch (error) {
         reject(error);
       } finally {
@@ -95,5 +107,27 @@ export async function instructionsPerRequest(
     countedRun(variant, short, warm, node),
     countedRun(variant, long, warm, node),
   ]);
-  return (b - a) / (long - short);
+  return (b.Ir - a.Ir) / (long - short);
+}
+
+/**
+ * Per request, as instructionsPerRequest's slope: instructions, and what valgrind's cache and
+ * branch simulation counts beside them — first-level instruction- and data-cache misses,
+ * last-level misses, mispredicted branches. A model of this machine's caches, not the
+ * machine: what it says is where one variant runs more distinct code or touches more memory
+ * than another, which instruction counts alone do not show.
+ */
+export async function simulatedPerRequest(variant, { short, long, warm }, node = process.execPath) {
+  const [a, b] = await Promise.all([
+    countedRun(variant, short, warm, node, true),
+    countedRun(variant, long, warm, node, true),
+  ]);
+  const per = (name) => ((b[name] ?? 0) - (a[name] ?? 0)) / (long - short);
+  return {
+    instructions: per('Ir'),
+    instructionCacheMisses: per('I1mr'),
+    dataCacheMisses: per('D1mr') + per('D1mw'),
+    lastLevelMisses: per('ILmr') + per('DLmr') + per('DLmw'),
+    mispredictedBranches: per('Bcm') + per('Bim'),
+  };
 }

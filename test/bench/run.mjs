@@ -4,7 +4,7 @@
 //
 //   node test/bench/run.mjs            the full run (a few minutes on 2 cores)
 //   node test/bench/run.mjs --smoke    seconds: keeps the benchmarks working (CI)
-//   --only log,http,inprocess,instructions,lines,reentry,memory,scale   --out results.json
+//   --only log,http,inprocess,instructions,cachesim,lines,reentry,memory,scale   --out results.json
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -14,7 +14,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { nodeBinary, VERSIONS } from '../../.ci/node-binaries.mjs';
-import { callgrindAvailable, instructionsPerRequest } from './instructions.mjs';
+import {
+  callgrindAvailable,
+  instructionsPerRequest,
+  simulatedPerRequest,
+} from './instructions.mjs';
 import { fmt, median, pairedRatio, spread, table } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -24,7 +28,7 @@ const { values } = parseArgs({
     smoke: { type: 'boolean', default: false },
     only: {
       type: 'string',
-      default: 'log,http,inprocess,instructions,lines,reentry,memory,scale',
+      default: 'log,http,inprocess,instructions,cachesim,lines,reentry,memory,scale',
     },
     out: {
       type: 'string',
@@ -465,6 +469,67 @@ async function instructions() {
   return { node: process.version.slice(1), plan, reps, ...out, comparisons };
 }
 
+// ---- 2e. caches and branches per request (callgrind's simulation) ----------------------
+// Equal instruction counts are not equal CPU time: which variant runs more distinct code
+// (instruction-cache misses), touches more memory, or mispredicts more, for the Koa split of
+// 2b/2d into the request context and the request line.
+async function cacheSim() {
+  if (!callgrindAvailable()) {
+    console.log('\n2e. Caches and branches per request: skipped (valgrind is not installed here)');
+    return { skipped: 'valgrind not installed' };
+  }
+  const plan = smoke
+    ? { short: 100, long: 200, warm: 200 }
+    : { short: 3000, long: 9000, warm: 8000 };
+  const variants = smoke
+    ? ['bare', 'tracebridge']
+    : ['bare', 'tracebridge', 'tracebridge-context', 'minimal+capture', 'minimal-no-line'];
+  const counts = {};
+  for (const v of variants) counts[v] = await simulatedPerRequest(`koa:${v}`, plan);
+  const keys = Object.keys(counts.bare);
+  const minus = (a, b) =>
+    counts[a] && counts[b]
+      ? Object.fromEntries(keys.map((k) => [k, counts[a][k] - counts[b][k]]))
+      : undefined;
+  const added = {
+    'request context, tracebridge (tracebridge-context − bare)': minus(
+      'tracebridge-context',
+      'bare',
+    ),
+    'request context, hand-written (minimal-no-line − bare)': minus('minimal-no-line', 'bare'),
+    'request line, tracebridge (tracebridge − tracebridge-context)': minus(
+      'tracebridge',
+      'tracebridge-context',
+    ),
+    'request line, hand-written (minimal+capture − minimal-no-line)': minus(
+      'minimal+capture',
+      'minimal-no-line',
+    ),
+  };
+  const header = ['instructions', 'I1 misses', 'D1 misses', 'LL misses', 'mispredicted'];
+  const cells = (c) => keys.map((k) => fmt(c[k]));
+  console.log(
+    `\n2e. Caches and branches per request, Koa, Node ${process.version.slice(1)} (2d's drive under callgrind's cache and branch simulation: a model of this machine's caches; the slope between ${plan.short} and ${plan.long} requests after ${plan.warm} of warm-up, one process pair per variant)\n`,
+  );
+  console.log(
+    table(
+      ['koa', ...header],
+      variants.map((v) => [v, ...cells(counts[v])]),
+    ),
+  );
+  const rows = Object.entries(added).filter(([, c]) => c !== undefined);
+  if (rows.length > 0) {
+    console.log('');
+    console.log(
+      table(
+        ['added by', ...header],
+        rows.map(([name, c]) => [name, ...cells(c)]),
+      ),
+    );
+  }
+  return { node: process.version.slice(1), plan, koa: counts, added: Object.fromEntries(rows) };
+}
+
 // ---- 2c. the trace id on each request line ---------------------------------------------
 function lineCheck() {
   const requests = smoke ? 20 : 500;
@@ -644,6 +709,7 @@ if (parts.has('inprocess')) {
   if (!smoke) results.inProcessNode24 = inProcess(nodeBinary(VERSIONS[24]), COMPARED_VARIANTS);
 }
 if (parts.has('instructions')) results.instructions = await instructions();
+if (parts.has('cachesim')) results.cacheSim = await cacheSim();
 if (parts.has('lines')) results.lines = lineCheck();
 if (parts.has('reentry')) results.reentry = reentry();
 if (parts.has('memory')) results.memory = await memory();

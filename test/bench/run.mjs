@@ -484,9 +484,21 @@ async function cacheSim() {
   const variants = smoke
     ? ['bare', 'tracebridge']
     : ['bare', 'tracebridge', 'tracebridge-context', 'minimal+capture', 'minimal-no-line'];
-  const counts = {};
-  for (const v of variants) counts[v] = await simulatedPerRequest(`koa:${v}`, plan);
-  const keys = Object.keys(counts.bare);
+  // Two process pairs per variant, as in 2d: a process can settle into a costlier mode (Koa +
+  // tracebridge counted 99k–103k instructions per request in four processes, 120k in one).
+  const reps = smoke ? 1 : 2;
+  const each = Object.fromEntries(variants.map((v) => [v, []]));
+  for (let r = 0; r < reps; r++)
+    for (const v of variants) each[v].push(await simulatedPerRequest(`koa:${v}`, plan));
+  const keys = Object.keys(each.bare[0]);
+  const counts = Object.fromEntries(
+    variants.map((v) => [
+      v,
+      Object.fromEntries(
+        keys.map((k) => [k, each[v].reduce((a, c) => a + c[k], 0) / each[v].length]),
+      ),
+    ]),
+  );
   const minus = (a, b) =>
     counts[a] && counts[b]
       ? Object.fromEntries(keys.map((k) => [k, counts[a][k] - counts[b][k]]))
@@ -509,12 +521,16 @@ async function cacheSim() {
   const header = ['instructions', 'I1 misses', 'D1 misses', 'LL misses', 'mispredicted'];
   const cells = (c) => keys.map((k) => fmt(c[k]));
   console.log(
-    `\n2e. Caches and branches per request, Koa, Node ${process.version.slice(1)} (2d's drive under callgrind's cache and branch simulation: a model of this machine's caches; the slope between ${plan.short} and ${plan.long} requests after ${plan.warm} of warm-up, one process pair per variant)\n`,
+    `\n2e. Caches and branches per request, Koa, Node ${process.version.slice(1)} (2d's drive under callgrind's cache and branch simulation: a model of this machine's caches; the slope between ${plan.short} and ${plan.long} requests after ${plan.warm} of warm-up, ${reps} process pair${reps > 1 ? 's' : ''} per variant, mean; instructions of each)\n`,
   );
   console.log(
     table(
-      ['koa', ...header],
-      variants.map((v) => [v, ...cells(counts[v])]),
+      ['koa', ...header, 'instructions, each'],
+      variants.map((v) => [
+        v,
+        ...cells(counts[v]),
+        each[v].map((c) => fmt(c.instructions)).join(' / '),
+      ]),
     ),
   );
   const rows = Object.entries(added).filter(([, c]) => c !== undefined);
@@ -527,7 +543,14 @@ async function cacheSim() {
       ),
     );
   }
-  return { node: process.version.slice(1), plan, koa: counts, added: Object.fromEntries(rows) };
+  return {
+    node: process.version.slice(1),
+    plan,
+    reps,
+    koa: counts,
+    processes: each,
+    added: Object.fromEntries(rows),
+  };
 }
 
 // ---- 2c. the trace id on each request line ---------------------------------------------

@@ -98,16 +98,19 @@ function countedRun(variant, requests, warm, node, simulate = false) {
  * counted window holds besides its requests — the pause around it, a GC its start happens
  * to set off — is the same in both and drops out.
  */
-export async function instructionsPerRequest(
-  variant,
-  { short, long, warm },
-  node = process.execPath,
-) {
+export async function instructionsPerRequest(variant, plan, node = process.execPath) {
+  return (await perRequest(variant, plan, node, false)).Ir;
+}
+
+/** Every event callgrind counted, per request: the slope between the two runs, side by side. */
+async function perRequest(variant, { short, long, warm }, node, simulate) {
   const [a, b] = await Promise.all([
-    countedRun(variant, short, warm, node),
-    countedRun(variant, long, warm, node),
+    countedRun(variant, short, warm, node, simulate),
+    countedRun(variant, long, warm, node, simulate),
   ]);
-  return (b.Ir - a.Ir) / (long - short);
+  return Object.fromEntries(
+    Object.keys(b).map((name) => [name, (b[name] - (a[name] ?? 0)) / (long - short)]),
+  );
 }
 
 /**
@@ -117,12 +120,9 @@ export async function instructionsPerRequest(
  * machine: what it says is where one variant runs more distinct code or touches more memory
  * than another, which instruction counts alone do not show.
  */
-export async function simulatedPerRequest(variant, { short, long, warm }, node = process.execPath) {
-  const [a, b] = await Promise.all([
-    countedRun(variant, short, warm, node, true),
-    countedRun(variant, long, warm, node, true),
-  ]);
-  const per = (name) => ((b[name] ?? 0) - (a[name] ?? 0)) / (long - short);
+export async function simulatedPerRequest(variant, plan, node = process.execPath) {
+  const counted = await perRequest(variant, plan, node, true);
+  const per = (name) => counted[name] ?? 0;
   return {
     instructions: per('Ir'),
     instructionCacheMisses: per('I1mr'),

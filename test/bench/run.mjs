@@ -395,19 +395,30 @@ function inProcess(node = process.execPath, groups = inProcessGroups()) {
 }
 
 // ---- 2d. instructions per request (callgrind) -------------------------------------------
+// Sections 2d and 2e: the slope between a short and a long counted run, after the warm-up;
+// two processes per variant (see 2d), one in the smoke.
+const CALLGRIND_PLAN = smoke
+  ? { short: 100, long: 200, warm: 200 }
+  : { short: 3000, long: 9000, warm: 8000 };
+const CALLGRIND_REPS = smoke ? 1 : 2;
+const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
+
+/** Says that a callgrind section is skipped, when valgrind is not installed here. */
+function withoutCallgrind(title) {
+  if (callgrindAvailable()) return undefined;
+  console.log(`\n${title}: skipped (valgrind is not installed here)`);
+  return { skipped: 'valgrind not installed' };
+}
+
 async function instructions() {
-  if (!callgrindAvailable()) {
-    console.log('\n2d. Instructions per request: skipped (valgrind is not installed here)');
-    return { skipped: 'valgrind not installed' };
-  }
-  const plan = smoke
-    ? { short: 100, long: 200, warm: 200 }
-    : { short: 3000, long: 9000, warm: 8000 };
+  const skipped = withoutCallgrind('2d. Instructions per request');
+  if (skipped !== undefined) return skipped;
+  const plan = CALLGRIND_PLAN;
   const groups = smoke ? { koa: ['bare', 'tracebridge'] } : COMPARED_VARIANTS;
   // Two processes per variant (each a slope of two runs): most variants count the same to
   // ~2 % from one to the next, but a process can settle into a costlier mode (the minimal
   // Koa middlewares measured 81k and 110k instructions per request in two processes).
-  const reps = smoke ? 1 : 2;
+  const reps = CALLGRIND_REPS;
   const each = {};
   for (let r = 0; r < reps; r++)
     for (const [framework, variants] of Object.entries(groups))
@@ -416,7 +427,6 @@ async function instructions() {
         each[key] ??= [];
         each[key].push(await instructionsPerRequest(key, plan));
       }
-  const mean = (xs) => xs.reduce((a, x) => a + x, 0) / xs.length;
   const counts = Object.fromEntries(Object.entries(each).map(([k, xs]) => [k, mean(xs)]));
   const out = {};
   for (const [framework, variants] of Object.entries(groups)) {
@@ -474,19 +484,15 @@ async function instructions() {
 // (instruction-cache misses), touches more memory, or mispredicts more, for the Koa split of
 // 2b/2d into the request context and the request line.
 async function cacheSim() {
-  if (!callgrindAvailable()) {
-    console.log('\n2e. Caches and branches per request: skipped (valgrind is not installed here)');
-    return { skipped: 'valgrind not installed' };
-  }
-  const plan = smoke
-    ? { short: 100, long: 200, warm: 200 }
-    : { short: 3000, long: 9000, warm: 8000 };
+  const skipped = withoutCallgrind('2e. Caches and branches per request');
+  if (skipped !== undefined) return skipped;
+  const plan = CALLGRIND_PLAN;
   const variants = smoke
     ? ['bare', 'tracebridge']
     : ['bare', 'tracebridge', 'tracebridge-context', 'minimal+capture', 'minimal-no-line'];
   // Two process pairs per variant, as in 2d: a process can settle into a costlier mode (Koa +
   // tracebridge counted 99k–103k instructions per request in four processes, 120k in one).
-  const reps = smoke ? 1 : 2;
+  const reps = CALLGRIND_REPS;
   const each = Object.fromEntries(variants.map((v) => [v, []]));
   for (let r = 0; r < reps; r++)
     for (const v of variants) each[v].push(await simulatedPerRequest(`koa:${v}`, plan));
@@ -494,9 +500,7 @@ async function cacheSim() {
   const counts = Object.fromEntries(
     variants.map((v) => [
       v,
-      Object.fromEntries(
-        keys.map((k) => [k, each[v].reduce((a, c) => a + c[k], 0) / each[v].length]),
-      ),
+      Object.fromEntries(keys.map((k) => [k, mean(each[v].map((c) => c[k]))])),
     ]),
   );
   const minus = (a, b) =>

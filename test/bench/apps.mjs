@@ -1,7 +1,7 @@
 // The server variants the HTTP benchmarks compare, as Node request listeners: Express and
 // Koa bare, with tracebridge, and with what users would pick instead. Logging variants log
 // one line per request to a destination that drops it.
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 
@@ -130,6 +130,35 @@ function handWritten(logger, line) {
   };
 }
 
+/**
+ * Section 2f's layers under tracebridge's Koa context. `scope-only`: the mechanism alone —
+ * one AsyncResource per request, made in als.run with the ids and entered for the rest of
+ * the chain and for every event of the response (what tracebridge's scope does), nothing
+ * else. `lifecycle`: core's request lifecycle alone (createRequestLifecycle().run, no
+ * onDone), without the Koa adapter.
+ */
+async function layer(kind) {
+  if (kind === 'lifecycle') {
+    const { createRequestLifecycle } = await import('@tracebridge/core');
+    const lifecycle = createRequestLifecycle();
+    const enter = (_context, _ctx, next) => next();
+    return (ctx, next) => lifecycle.run(ctx.req, ctx.res, enter, ctx, next);
+  }
+  const als = new AsyncLocalStorage();
+  const newResource = () => new AsyncResource('scope-only');
+  return (ctx, next) => {
+    const traceparent = String(ctx.req.headers.traceparent ?? '');
+    const store = { traceId: traceparent.slice(3, 35), spanId: traceparent.slice(36, 52) };
+    const resource = als.run(store, newResource);
+    const { res } = ctx;
+    const emit = res.emit;
+    res.emit = function scopedEmit(...args) {
+      return resource.runInAsyncScope(emit, this, ...args);
+    };
+    return resource.runInAsyncScope(next);
+  };
+}
+
 export async function expressApp(kind) {
   const express = require('express');
   const app = express();
@@ -220,6 +249,10 @@ export async function koaApp(kind) {
       break;
     case 'minimal-no-line':
       app.use(handWritten(plainLogger(), false));
+      break;
+    case 'scope-only':
+    case 'lifecycle':
+      app.use(await layer(kind));
       break;
     case 'minimal-same-line':
       app.use(handWritten(plainLogger(), true));

@@ -6,10 +6,14 @@
 // With --pause it stops after the warm-up and again after the samples, says so on stderr and
 // goes on at a line on stdin each time (instructions.mjs zeroes callgrind's counters at the
 // first stop and dumps them at the second).
+//   node in-process.mjs <framework:variant> <requests per batch> --batches [warm-up]
+//   → after the warm-up prints "ready", then runs one batch per line read on stdin and
+//     prints its CPU µs per request (paired.mjs alternates two such processes).
 // What it leaves out, on purpose: parsing, syscalls and the kernel's loopback work, which
 // at saturation grow per request for the slower server (the client on the same two cores
 // must be woken more often) and so blur the comparison of the servers' own work.
 import http from 'node:http';
+import { createInterface } from 'node:readline';
 import { Duplex } from 'node:stream';
 import { appFor } from './apps.mjs';
 
@@ -95,6 +99,13 @@ async function pause(where) {
 if (pauseArg === '--pause') process.stdin.pause();
 
 const app = await appFor(variant);
+if (samplesArg === '--batches') {
+  await sample(app, pauseArg === undefined ? Math.max(1000, requests >> 1) : Number(pauseArg));
+  process.stdout.write('ready\n');
+  for await (const _ of createInterface({ input: process.stdin }))
+    process.stdout.write(`${await sample(app, requests)}\n`);
+  process.exit(0);
+}
 await sample(app, warmArg === undefined ? Math.max(1000, requests >> 1) : Number(warmArg)); // warm-up
 await pause('warm');
 const out = [];

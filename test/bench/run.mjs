@@ -4,7 +4,7 @@
 //
 //   node test/bench/run.mjs            the full run (a few minutes on 2 cores)
 //   node test/bench/run.mjs --smoke    seconds: keeps the benchmarks working (CI)
-//   --only log,http,inprocess,instructions,cachesim,lines,reentry,memory,scale   --out results.json
+//   --only log,http,inprocess,instructions,cachesim,layers,lines,reentry,memory,scale   --out results.json
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -19,6 +19,7 @@ import {
   instructionsPerRequest,
   simulatedPerRequest,
 } from './instructions.mjs';
+import { pairedBatches } from './paired.mjs';
 import { fmt, median, pairedRatio, spread, table } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -28,7 +29,7 @@ const { values } = parseArgs({
     smoke: { type: 'boolean', default: false },
     only: {
       type: 'string',
-      default: 'log,http,inprocess,instructions,cachesim,lines,reentry,memory,scale',
+      default: 'log,http,inprocess,instructions,cachesim,layers,lines,reentry,memory,scale',
     },
     out: {
       type: 'string',
@@ -557,6 +558,66 @@ async function cacheSim() {
   };
 }
 
+// ---- 2f. Koa's request context, layer by layer (warm processes, paired batches) --------
+// Where the Koa + tracebridge gap comes from: each of the first three rows adds one layer to
+// the row's B, the last three compare the whole; batch against batch in warm processes
+// (paired.mjs), where 2b compares fresh processes.
+const LAYERS = [
+  [
+    'koa:scope-only',
+    'koa:minimal-no-line',
+    'the mechanism: one AsyncResource per request, entered for the chain and each response event ÷ als.run with a finish listener',
+  ],
+  [
+    'koa:lifecycle',
+    'koa:scope-only',
+    "core's request lifecycle (context from traceparent, done tracking, time to first byte, req and res bound) ÷ the mechanism alone",
+  ],
+  [
+    'koa:tracebridge-context',
+    'koa:lifecycle',
+    'the Koa adapter (ctx.state, ctx.log) ÷ the lifecycle alone',
+  ],
+  [
+    'koa:tracebridge-context',
+    'koa:minimal-no-line',
+    'the whole request context ÷ als.run with a finish listener',
+  ],
+  [
+    'koa:tracebridge',
+    'koa:minimal+capture',
+    'Koa + tracebridge ÷ minimal hand-written with the id captured',
+  ],
+  ['koa:tracebridge', 'koa:minimal', 'Koa + tracebridge ÷ minimal hand-written'],
+];
+
+async function layers() {
+  const plan = smoke
+    ? { pairs: 1, batches: 2, requests: 200, warm: 300 }
+    : { pairs: 3, batches: 30, requests: 3000, warm: 20_000 };
+  const rows = [];
+  for (const [a, b, what] of LAYERS)
+    rows.push({ a, b, what, ...(await pairedBatches(a, b, plan)) });
+  console.log(
+    `\n2f. Koa's request context, layer by layer, Node ${process.version.slice(1)} (2b's drive in warm processes: ${plan.pairs} process pair${plan.pairs === 1 ? '' : 's'}, each warmed up with ${plan.warm} requests, then ${plan.batches} batches of ${plan.requests} requests each, the two processes' batches alternating; median of the per-batch-pair ratios, quartiles)\n`,
+  );
+  console.log(
+    table(
+      ['A', 'B', 'A ÷ B', 'quartiles', 'A µs', 'B µs'],
+      rows.map((r) => [
+        r.a.slice(4),
+        r.b.slice(4),
+        fmt(r.ratio, 3),
+        `${fmt(r.q1, 2)}–${fmt(r.q3, 2)}`,
+        fmt(r.aUs, 2),
+        fmt(r.bUs, 2),
+      ]),
+    ),
+  );
+  for (const r of rows) console.log(`   ${r.a.slice(4)} ÷ ${r.b.slice(4)}: ${r.what}`);
+  return { node: process.version.slice(1), plan, rows };
+}
+
 // ---- 2c. the trace id on each request line ---------------------------------------------
 function lineCheck() {
   const requests = smoke ? 20 : 500;
@@ -737,6 +798,7 @@ if (parts.has('inprocess')) {
 }
 if (parts.has('instructions')) results.instructions = await instructions();
 if (parts.has('cachesim')) results.cacheSim = await cacheSim();
+if (parts.has('layers')) results.layers = await layers();
 if (parts.has('lines')) results.lines = lineCheck();
 if (parts.has('reentry')) results.reentry = reentry();
 if (parts.has('memory')) results.memory = await memory();

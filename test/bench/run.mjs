@@ -589,6 +589,11 @@ const LAYERS = [
     'Koa + tracebridge ÷ minimal hand-written with the id captured',
   ],
   ['koa:tracebridge', 'koa:minimal', 'Koa + tracebridge ÷ minimal hand-written'],
+  [
+    'koa:tracebridge',
+    'koa:minimal-same-line',
+    'Koa + tracebridge ÷ hand-written writing the same line and ids',
+  ],
 ];
 
 async function layers() {

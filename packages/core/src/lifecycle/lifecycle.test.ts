@@ -1,12 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { once } from 'node:events';
+import { errorMonitor, once } from 'node:events';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { get, listen, type TestServer } from '../../test-support/http.js';
 import { installOtel } from '../../test-support/otel.js';
-import { current } from '../current.js';
+import { current, run } from '../current.js';
 import { parseTraceParent } from '../w3c/traceparent.js';
 import {
   createRequestLifecycle,
@@ -265,6 +265,60 @@ describe('onDone', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(c.done).toHaveLength(1);
     expect(c.done[0]).toMatchObject({ error: boom, aborted: true, statusCode: 200 });
+  });
+
+  /** A response that emits `boom` in flight, once `watch` has put its listeners on; what
+   * happened, in order (`done:` is the request's report), and how often it was reported. */
+  async function errorInFlight(
+    watch: (res: ServerResponse, order: string[], boom: Error) => void,
+    emit: (res: ServerResponse, order: string[], boom: Error) => void,
+  ) {
+    const c = doneCollector();
+    const boom = new Error('boom');
+    const order: string[] = [];
+    const onDone = (d: RequestDone) => {
+      order.push(`done:${d.error === boom}`);
+      c.onDone(d);
+    };
+    const s = await serve({ onDone }, (_req, res) => {
+      res.writeHead(200);
+      res.write('partial');
+      watch(res, order, boom);
+      setImmediate(() => {
+        emit(res, order, boom);
+        res.end('rest');
+      });
+    });
+    await get(s.url, { traceparent: `00-${TRACE}-00f067aa0ba902b7-01` });
+    await c.waitFor(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return { order, reports: c.done.length };
+  }
+
+  it("an error in flight still reaches the response's errorMonitor listeners and the user's own, after the request is reported", async () => {
+    const { order, reports } = await errorInFlight(
+      (res, order, boom) => res.on(errorMonitor, (e) => order.push(`monitor:${e === boom}`)),
+      (res, order, boom) => {
+        res.emit('error', boom); // no 'error' listener: the monitor still hears of it
+        res.once('error', (e) => order.push(`listener:${e === boom}`));
+        res.emit('error', boom); // done already: the user's listener takes it
+      },
+    );
+    expect(order).toEqual(['done:true', 'monitor:true', 'monitor:true', 'listener:true']);
+    expect(reports).toBe(1);
+  });
+
+  it("an error in flight with a listener of the user's: the request is reported failed, then the listener runs in the request's context", async () => {
+    const { order, reports } = await errorInFlight(
+      (res, order, boom) =>
+        res.on('error', (e) =>
+          order.push(`listener:${e === boom}:${current()?.traceId === TRACE}`),
+        ),
+      // Emitted from outside any context, as a shared emitter or a pool would.
+      (res, _order, boom) => run(undefined, () => res.emit('error', boom)),
+    );
+    expect(order).toEqual(['done:true', 'listener:true:true']);
+    expect(reports).toBe(1);
   });
 
   it('once the request is done, an error the response emits is thrown as if tracebridge had no listener', async () => {

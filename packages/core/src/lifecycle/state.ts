@@ -1,3 +1,4 @@
+import { errorMonitor } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TraceContext } from '../context.js';
@@ -101,13 +102,6 @@ function stateOfResponse(res: ServerResponse): RequestState | undefined {
   return pendingOn(res.socket, res, true);
 }
 
-// A shared listener (no closure per request); `this` is the response. Removed when the
-// request is done: left on, it costs Express + tracebridge a third more instructions per
-// request on Node 20 (measured: 436k against 595k; not understood yet).
-function onResponseError(this: ServerResponse, error: unknown): void {
-  stateOfResponse(this)?.finish(!this.writableFinished, toError(error));
-}
-
 function onSocketClose(this: TrackedSocket): void {
   const pending = this[kPending];
   if (pending === undefined) return;
@@ -136,9 +130,10 @@ function hasNoListener(emitter: Listened, event: unknown): boolean {
  * Every listener of `emitter` — added before or after, by any method — runs in the
  * request's scope: `emit` is wrapped on the instance (one property instead of five
  * listener methods). Given the response as `res`, the wrapper also ends the request on its
- * `finish` and `close`, once every listener of the event has run — rather than by two
- * listeners of our own added and removed per request. (`error` has a listener of its own:
- * see onResponseError.)
+ * `finish` and `close`, once every listener of the event has run, and on an `error` it
+ * emits in flight — rather than by three listeners of our own added and removed per
+ * request (an `error` listener added and removed per request cost 1.1k–1.6k of the ~32k
+ * instructions a request took through the lifecycle on Node 20, counted with callgrind).
  */
 function bindEmit(emitter: Listened, state: RequestState, res?: ServerResponse): void {
   const original = emitter.emit as Emit;
@@ -148,14 +143,16 @@ function bindEmit(emitter: Listened, state: RequestState, res?: ServerResponse):
     if (
       res === undefined ||
       state.result !== undefined ||
-      (event !== 'finish' && event !== 'close')
+      (event !== 'finish' && event !== 'close' && event !== 'error')
     ) {
       // `this` is the emitter whose emit it is (Node calls it as a method). After done, the
-      // response's `close` (which follows `finish` over HTTP) has nothing left to end.
+      // response's `close` (which follows `finish` over HTTP) has nothing left to end, and
+      // an `error` goes to the user's listeners, or is thrown as Node throws it.
       if (hasNoListener(this as Listened, event)) return original.apply(this, args);
       return scope.run(original, this, args);
     }
-    // One entry into the scope for the listeners and then the done callbacks.
+    // One entry into the scope for the listeners and the done callbacks.
+    if (event === 'error') return scope.run(failThenEmit, this, [state, original, args]);
     return scope.run(emitThenFinish, this, [state, original, args]);
   };
   bound[kState] = state;
@@ -179,9 +176,28 @@ function emitThenFinish(
 }
 
 /**
- * Starts done-tracking for a request: `finish`, `close` and `error` on `res` and the
- * socket's own `close` share one exit, which detaches what it added before it runs — so each
- * callback runs exactly once, aborted or not. The socket counts because a response queued
+ * An `error` the response emits in flight: the request ends, failed, with its done
+ * callbacks run first — then the user's `error` listeners. With none, the error is not
+ * thrown (the request took it, as a listener of ours would have; Node's `errorMonitor`
+ * listeners still hear of it). Once the request is done, an `error` is Node's business
+ * again: with no listener, it is thrown.
+ */
+function failThenEmit(
+  this: Listened,
+  state: RequestState,
+  original: Emit,
+  args: Parameters<Emit>,
+): boolean {
+  state.finish(!state.res.writableFinished, toError(args[1]), true);
+  if (this.listenerCount('error') > 0) return original.apply(this, args);
+  if (this.listenerCount(errorMonitor) > 0) original.call(this, errorMonitor, ...args.slice(1));
+  return true;
+}
+
+/**
+ * Starts done-tracking for a request: `finish`, `close` and `error` on `res` (seen by its
+ * bound `emit`, see bindEmit) and the socket's own `close` share one exit, which takes the
+ * request off its socket and runs once — so each callback runs exactly once, aborted or not. The socket counts because a response queued
  * behind another on a pipelined connection that the client drops emits neither `finish`
  * nor `close`. `req` and `res` are bound to the state's scope.
  */
@@ -193,7 +209,6 @@ export function track(
   report: (error: unknown) => void,
 ): RequestState {
   const state = new RequestState(context, scope, req, res, report);
-  res.on('error', onResponseError);
   const bytesWatched = watchSocket(state, req.socket);
   if (res.headersSent) state.firstByteTime = state.startTime;
   else if (!bytesWatched) watchHead(state, res);
@@ -294,7 +309,6 @@ function complete(
   inScope: boolean,
 ): void {
   if (state.result !== undefined) return;
-  state.res.removeListener('error', onResponseError);
   const pending = (state.socket as TrackedSocket | undefined)?.[kPending];
   if (pending !== undefined) {
     const i = pending.lastIndexOf(state);

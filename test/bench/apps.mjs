@@ -131,32 +131,43 @@ function handWritten(logger, line) {
 }
 
 /**
- * Section 2f's layers under tracebridge's Koa context. `scope-only`: the mechanism alone —
- * one AsyncResource per request, made in als.run with the ids and entered for the rest of
- * the chain and for every event of the response (what tracebridge's scope does), nothing
- * else. `lifecycle`: core's request lifecycle alone (createRequestLifecycle().run, no
- * onDone), without the Koa adapter.
+ * The layers under tracebridge's request context (sections 2d and 2f), as
+ * `(req, res, next)`. `scope-only`: the mechanism alone — one AsyncResource per request,
+ * made in als.run with the ids and entered for `next` and for every event of the response
+ * (what tracebridge's scope does), nothing else. `lifecycle`: core's request lifecycle alone
+ * (createRequestLifecycle().handle, no onDone), without an adapter.
  */
 async function layer(kind) {
   if (kind === 'lifecycle') {
     const { createRequestLifecycle } = await import('@tracebridge/core');
     const lifecycle = createRequestLifecycle();
-    const enter = (_context, _ctx, next) => next();
-    return (ctx, next) => lifecycle.run(ctx.req, ctx.res, enter, ctx, next);
+    return (req, res, next) => lifecycle.handle(req, res, next);
   }
   const als = new AsyncLocalStorage();
   const newResource = () => new AsyncResource('scope-only');
-  return (ctx, next) => {
-    const traceparent = String(ctx.req.headers.traceparent ?? '');
+  return (req, res, next) => {
+    const traceparent = String(req.headers.traceparent ?? '');
     const store = { traceId: traceparent.slice(3, 35), spanId: traceparent.slice(36, 52) };
     const resource = als.run(store, newResource);
-    const { res } = ctx;
     const emit = res.emit;
     res.emit = function scopedEmit(...args) {
       return resource.runInAsyncScope(emit, this, ...args);
     };
     return resource.runInAsyncScope(next);
   };
+}
+
+/** Plain node:http, no framework: the layers alone, over a listener that answers 'ok'. */
+async function nodeApp(kind) {
+  const answer = (res) => {
+    res.statusCode = 200;
+    res.end('ok');
+  };
+  if (kind === 'bare') return (_req, res) => answer(res);
+  if (kind !== 'scope-only' && kind !== 'lifecycle')
+    throw new Error(`http-server: unknown node variant ${kind}`);
+  const wrap = await layer(kind);
+  return (req, res) => wrap(req, res, () => answer(res));
 }
 
 export async function expressApp(kind) {
@@ -251,9 +262,11 @@ export async function koaApp(kind) {
       app.use(handWritten(plainLogger(), false));
       break;
     case 'scope-only':
-    case 'lifecycle':
-      app.use(await layer(kind));
+    case 'lifecycle': {
+      const wrap = await layer(kind);
+      app.use((ctx, next) => wrap(ctx.req, ctx.res, next));
       break;
+    }
     case 'minimal-same-line':
       app.use(handWritten(plainLogger(), true));
       break;
@@ -271,5 +284,6 @@ export async function appFor(variant) {
   const [framework, kind] = variant.split(':');
   if (framework === 'express') return expressApp(kind);
   if (framework === 'koa') return koaApp(kind);
+  if (framework === 'node') return nodeApp(kind);
   throw new Error(`bench: unknown framework in ${variant}`);
 }

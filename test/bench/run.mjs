@@ -415,7 +415,11 @@ async function instructions() {
   const skipped = withoutCallgrind('2d. Instructions per request');
   if (skipped !== undefined) return skipped;
   const plan = CALLGRIND_PLAN;
-  const groups = smoke ? { koa: ['bare', 'tracebridge'] } : COMPARED_VARIANTS;
+  // node: plain node:http, the mechanism and core's lifecycle alone — what the lifecycle's
+  // own work costs, without a framework's instructions swinging around it.
+  const groups = smoke
+    ? { koa: ['bare', 'tracebridge'], node: ['scope-only', 'lifecycle'] }
+    : { ...COMPARED_VARIANTS, node: ['bare', 'scope-only', 'lifecycle'] };
   // Two processes per variant (each a slope of two runs): most variants count the same to
   // ~2 % from one to the next, but a process can settle into a costlier mode (the minimal
   // Koa middlewares measured 81k and 110k instructions per request in two processes).
@@ -455,8 +459,17 @@ async function instructions() {
       'koa:tracebridge',
       'koa:minimal-same-line',
     ),
+    "node:http: core's request lifecycle ÷ the mechanism alone (lifecycle ÷ scope-only)": vs(
+      'node:lifecycle',
+      'node:scope-only',
+    ),
   };
   const comparisons = Object.fromEntries(Object.entries(ratios).filter(([, v]) => v !== undefined));
+  // What the lifecycle adds over the mechanism, in instructions per request.
+  const added =
+    counts['node:lifecycle'] !== undefined && counts['node:scope-only'] !== undefined
+      ? counts['node:lifecycle'] - counts['node:scope-only']
+      : undefined;
   console.log(
     `\n2d. Instructions per request, Node ${process.version.slice(1)} (2b's drive under valgrind's callgrind, single-threaded V8 with fixed seeds: the slope between ${plan.short} and ${plan.long} requests after ${plan.warm} of warm-up, unmoved by the machine's other tenants; ${reps} process${reps > 1 ? 'es' : ''} per variant, mean and each)\n`,
   );
@@ -477,7 +490,16 @@ async function instructions() {
   console.log('   (ratios of the means)');
   for (const [name, value] of Object.entries(comparisons))
     console.log(`   ${name}: ${fmt(value, 2)}`);
-  return { node: process.version.slice(1), plan, reps, ...out, comparisons };
+  if (added !== undefined)
+    console.log(`   node:http: instructions per request core's lifecycle adds: ${fmt(added)}`);
+  return {
+    node: process.version.slice(1),
+    plan,
+    reps,
+    ...out,
+    comparisons,
+    lifecycleAdds: added,
+  };
 }
 
 // ---- 2e. caches and branches per request (callgrind's simulation) ----------------------

@@ -91,11 +91,17 @@ function extractFrom(
 }
 
 function extractW3C(headers: HeaderCarrier, lowercased: boolean): RemoteParent | undefined {
-  const rawParent = header(headers, 'traceparent', lowercased);
+  // Node's req.headers (lower-cased names, a plain object): the two names read as written,
+  // where header()'s lookup by a name it is given costs V8 a generic keyed load each — ~0.8k
+  // instructions per request for an absent tracestate alone (callgrind, Node 20).
+  const plain = lowercased && !isHeadersObject(headers);
+  const incoming = headers as Readonly<Record<string, string | readonly string[] | undefined>>;
+  const rawParent = plain ? incoming.traceparent : header(headers, 'traceparent', lowercased);
   // Several traceparent lines: the caller is confused about its parent; start afresh.
   const parent = parseTraceParent(Array.isArray(rawParent) ? undefined : rawParent);
   if (parent === undefined) return undefined;
-  const traceState = normalizeTraceState(header(headers, 'tracestate', lowercased));
+  const rawState = plain ? incoming.tracestate : header(headers, 'tracestate', lowercased);
+  const traceState = rawState === undefined ? undefined : normalizeTraceState(rawState);
   const result: { -readonly [K in keyof RemoteParent]: RemoteParent[K] } = {
     traceId: parent.traceId,
     spanId: parent.spanId,

@@ -100,7 +100,8 @@ if (pauseArg === '--pause') process.stdin.pause();
 
 const app = await appFor(variant);
 if (samplesArg === '--batches') {
-  await sample(app, pauseArg === undefined ? Math.max(1000, requests >> 1) : Number(pauseArg));
+  const batchWarm = pauseArg; // in this mode the fourth argument is the warm-up
+  await sample(app, batchWarm === undefined ? Math.max(1000, requests >> 1) : Number(batchWarm));
   process.stdout.write('ready\n');
   for await (const _ of createInterface({ input: process.stdin }))
     process.stdout.write(`${await sample(app, requests)}\n`);

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { median } from './stats.mjs';
+import { median, quantile } from './stats.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -48,15 +48,6 @@ function batchProcess(variant, requests, warm, node) {
   };
 }
 
-/** The value at fraction `f` of the sorted values, interpolated between neighbours. */
-function quantile(values, f) {
-  const sorted = [...values].sort((x, y) => x - y);
-  const at = f * (sorted.length - 1);
-  const low = Math.floor(at);
-  const high = Math.min(low + 1, sorted.length - 1);
-  return sorted[low] + (sorted[high] - sorted[low]) * (at - low);
-}
-
 /**
  * `a` against `b` (framework:variant names of apps.mjs): `pairs` process pairs, each
  * warmed up with `warm` requests and then run for `batches` batches of `requests` each.
@@ -80,12 +71,18 @@ export async function pairedBatches(
       await pa.ready();
       await pb.ready();
       for (let i = 0; i < batches; i++) {
-        // The order alternates: neither variant always runs right after the other.
-        const x = i % 2 === 0 ? await pa.batch() : undefined;
-        const y = await pb.batch();
-        const ua = x ?? (await pa.batch());
-        ratios.push(ua / y);
-        as.push(ua);
+        // The order alternates (A B, B A, …): neither always runs right after the other.
+        let x;
+        let y;
+        if (i % 2 === 0) {
+          x = await pa.batch();
+          y = await pb.batch();
+        } else {
+          y = await pb.batch();
+          x = await pa.batch();
+        }
+        ratios.push(x / y);
+        as.push(x);
         bs.push(y);
       }
     } finally {

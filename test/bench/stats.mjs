@@ -1,8 +1,15 @@
 // Small statistics for the benchmarks: medians and spread over interleaved rounds.
 export function median(values) {
+  return quantile(values, 0.5);
+}
+
+/** The value at fraction `f` (0–1) of the sorted values, interpolated between neighbours. */
+export function quantile(values, f) {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const at = f * (sorted.length - 1);
+  const low = Math.floor(at);
+  const high = Math.min(low + 1, sorted.length - 1);
+  return sorted[low] + (sorted[high] - sorted[low]) * (at - low);
 }
 
 /**

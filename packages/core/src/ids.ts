@@ -26,6 +26,14 @@ function randomHex(bytes: number): string {
 }
 
 /**
+ * Whether an id can be all zeros at all: comparing a slice of the pool's text with a string
+ * of zeros is a call into V8's runtime (~110 instructions, Node 20), needed for one id in 16.
+ */
+function startsWithZero(id: string): boolean {
+  return id.charCodeAt(0) === 0x30;
+}
+
+/**
  * Whether `value` is a valid W3C trace id: 32 lowercase hex digits, not all zero.
  *
  * @example
@@ -63,7 +71,7 @@ export function isValidSpanId(value: unknown): value is string {
  */
 export function randomTraceId(): string {
   let id = randomHex(16);
-  while (id === ZERO_TRACE_ID) id = randomHex(16);
+  while (startsWithZero(id) && id === ZERO_TRACE_ID) id = randomHex(16);
   return id;
 }
 
@@ -75,6 +83,6 @@ export function randomTraceId(): string {
  */
 export function randomSpanId(): string {
   let id = randomHex(8);
-  while (id === ZERO_SPAN_ID) id = randomHex(8);
+  while (startsWithZero(id) && id === ZERO_SPAN_ID) id = randomHex(8);
   return id;
 }

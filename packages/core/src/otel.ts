@@ -83,6 +83,17 @@ function otelContextManagerRegistered(): boolean {
   return api?.context !== undefined;
 }
 
+/**
+ * Whether an OpenTelemetry propagator may be registered: without the API's global entry for
+ * one, the API's own lookup (a version check and the no-op propagator) can be skipped.
+ */
+export function otelPropagatorMayBeRegistered(): boolean {
+  const api = (globalThis as Record<symbol, { propagation?: unknown } | undefined>)[
+    OTEL_API_GLOBAL
+  ];
+  return api?.propagation !== undefined;
+}
+
 // @opentelemetry/core's RPC metadata key (createContextKey is Symbol.for of its name): the
 // HTTP instrumentation keeps the server span there, and framework instrumentations read it.
 const RPC_METADATA = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');

@@ -2,6 +2,7 @@ import { propagation, ROOT_CONTEXT, type TextMapGetter, trace } from '@opentelem
 import { FLAG_RANDOM, FLAG_SAMPLED, type TraceContext } from '../context.js';
 import { current } from '../current.js';
 import { isValidSpanId, isValidTraceId, randomSpanId } from '../ids.js';
+import { otelPropagatorMayBeRegistered } from '../otel.js';
 import { formatTraceParent, parseTraceParent } from './traceparent.js';
 import { normalizeTraceState, parseTraceState } from './tracestate.js';
 
@@ -51,7 +52,7 @@ const getters = [getterOf(false), getterOf(true)] as const;
 
 function hasGlobalPropagator(): boolean {
   // The API's no-op propagator declares no fields; any registered one declares its headers.
-  return propagation.fields().length > 0;
+  return otelPropagatorMayBeRegistered() && propagation.fields().length > 0;
 }
 
 /**

@@ -22,10 +22,19 @@ export function callgrindAvailable() {
   );
 }
 
-/** What callgrind counted over `requests` requests of `variant` after `warm` of warm-up:
- * `{Ir}` (instructions), and with `simulate` its cache and branch-predictor simulation's
- * events too (`I1mr`, `D1mr`, `D1mw`, `ILmr`, `DLmr`, `DLmw`, `Bc`, `Bcm`, `Bi`, `Bim`). */
-function countedRun(variant, requests, warm, node, simulate = false) {
+/**
+ * Runs `variant` under callgrind, counting only `requests` requests after `warm` of warm-up,
+ * and calls `read(text)` with callgrind's output for them (the file is removed afterwards).
+ * `valgrindArgs` and `nodeArgs` add options (profile.mjs: per-instruction costs and V8's
+ * perf map).
+ */
+export function callgrindRun(
+  variant,
+  requests,
+  warm,
+  read,
+  { node = process.execPath, valgrindArgs = [], nodeArgs = [] } = {},
+) {
   const out = join(tmpdir(), `tracebridge-callgrind-${process.pid}-${runs++}.out`);
   return new Promise((resolve, reject) => {
     const child = spawn(
@@ -33,13 +42,14 @@ function countedRun(variant, requests, warm, node, simulate = false) {
       [
         '--tool=callgrind',
         `--callgrind-out-file=${out}`,
-        ...(simulate ? ['--cache-sim=yes', '--branch-sim=yes'] : []),
+        ...valgrindArgs,
         node,
         '--single-threaded',
         '--hash-seed=1',
         '--random-seed=1',
         '--no-memory-reducer',
         '--no-flush-bytecode',
+        ...nodeArgs,
         join(here, 'in-process.mjs'),
         variant,
         String(requests),
@@ -69,19 +79,7 @@ function countedRun(variant, requests, warm, node, simulate = false) {
     child.once('exit', (code) => {
       try {
         if (code !== 0) throw new Error(`callgrind run of ${variant} exited ${code}\n${err}`);
-        const text = readFileSync(`${out}.1`, 'utf8');
-        const names = /^events:\s*(.+)$/m.exec(text);
-        const total = /^(?:summary|totals):\s*(.+)$/m.exec(text);
-        if (names === null || total === null) throw new Error(`no totals in ${out}.1`);
-        const values = total[1].trim().split(/\s+/).map(Number);
-        resolve(
-          Object.fromEntries(
-            names[1]
-              .trim()
-              .split(/\s+/)
-              .map((name, i) => [name, values[i] ?? 0]),
-          ),
-        );
+        resolve(read(readFileSync(`${out}.1`, 'utf8'), child.pid));
       } catch (error) {
         reject(error);
       } finally {
@@ -90,6 +88,30 @@ function countedRun(variant, requests, warm, node, simulate = false) {
       }
     });
   });
+}
+
+/** What callgrind counted over `requests` requests of `variant` after `warm` of warm-up:
+ * `{Ir}` (instructions), and with `simulate` its cache and branch-predictor simulation's
+ * events too (`I1mr`, `D1mr`, `D1mw`, `ILmr`, `DLmr`, `DLmw`, `Bc`, `Bcm`, `Bi`, `Bim`). */
+function countedRun(variant, requests, warm, node, simulate = false) {
+  return callgrindRun(variant, requests, warm, totals, {
+    node,
+    valgrindArgs: simulate ? ['--cache-sim=yes', '--branch-sim=yes'] : [],
+  });
+}
+
+/** The totals of a callgrind output, by event name. */
+function totals(text) {
+  const names = /^events:\s*(.+)$/m.exec(text);
+  const total = /^(?:summary|totals):\s*(.+)$/m.exec(text);
+  if (names === null || total === null) throw new Error('callgrind: no totals in its output');
+  const values = total[1].trim().split(/\s+/).map(Number);
+  return Object.fromEntries(
+    names[1]
+      .trim()
+      .split(/\s+/)
+      .map((name, i) => [name, values[i] ?? 0]),
+  );
 }
 
 /**

@@ -157,8 +157,13 @@ export function withOtelContext<A extends unknown[], R>(
   fn: (...args: A) => R,
   args: A,
 ): R {
-  if (ctx === undefined) return fn(...args);
+  if (ctx === undefined) return call(fn, args);
   const target = otelContextFor(ctx);
-  if (target === undefined || target === context.active()) return fn(...args);
+  if (target === undefined || target === context.active()) return call(fn, args);
   return context.with(target, fn, undefined, ...args);
+}
+
+/** `fn(...args)`, with no spread for no arguments (a spread is a builtin call of its own). */
+function call<A extends unknown[], R>(fn: (...args: A) => R, args: A): R {
+  return args.length === 0 ? (fn as () => R)() : fn(...args);
 }

@@ -2,7 +2,7 @@ import { AsyncResource } from 'node:async_hooks';
 import { createTraceContext, type TraceContext } from './context.js';
 import { current } from './current.js';
 import { withOtelContext } from './otel.js';
-import { runStored } from './store.js';
+import { runStoredWith } from './store.js';
 
 /**
  * A captured execution context that can be re-entered any number of times. One
@@ -46,5 +46,11 @@ export function createScope(ctx?: TraceContext): Scope {
  * from, and captured there. A request's fresh context comes straight here.
  */
 export function scopeForNew(ctx: TraceContext): Scope {
-  return new Scope(ctx, runStored(ctx, withOtelContext, [ctx, newResource, []]));
+  return new Scope(ctx, runStoredWith(ctx, resourceIn, ctx));
 }
+
+/** A new resource, made with `ctx`'s OTel Context entered (when there is one to enter). */
+function resourceIn(ctx: TraceContext): AsyncResource {
+  return withOtelContext(ctx, newResource, NO_ARGS);
+}
+const NO_ARGS: [] = [];

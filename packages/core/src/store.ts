@@ -87,6 +87,14 @@ export function runStored<A extends unknown[], R>(
   return als.run(ctx as TraceContext, fn, ...args);
 }
 
+/**
+ * runStored for a function of one argument, passed as it is: no spread of an argument list
+ * (each is a builtin call of its own; a request's scope is made through here).
+ */
+export function runStoredWith<T, R>(ctx: TraceContext | undefined, fn: (arg: T) => R, arg: T): R {
+  return als.run(ctx as TraceContext, fn, arg);
+}
+
 /** A new, empty object that isBranded() recognises (sealContext fills and freezes it). */
 export function brandedObject(): Record<string | symbol, unknown> {
   return Object.create(slot.proto);

@@ -74,13 +74,19 @@ export function toSpanContext(ctx: TraceContext, isRemote = false): SpanContext 
 
 const OTEL_API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
 
+type OtelGlobals = { context?: unknown; propagation?: unknown };
+
+/** The OpenTelemetry API's registered globals (it keeps them under this well-known key). */
+function otelGlobals(): OtelGlobals | undefined {
+  return (globalThis as Record<symbol, OtelGlobals | undefined>)[OTEL_API_GLOBAL];
+}
+
 /**
- * Whether an OpenTelemetry context manager is registered (the API keeps its globals under
- * this well-known key). Without one, entering an OTel Context does nothing: skip the work.
+ * Whether an OpenTelemetry context manager is registered. Without one, entering an OTel
+ * Context does nothing: skip the work.
  */
 function otelContextManagerRegistered(): boolean {
-  const api = (globalThis as Record<symbol, { context?: unknown } | undefined>)[OTEL_API_GLOBAL];
-  return api?.context !== undefined;
+  return otelGlobals()?.context !== undefined;
 }
 
 /**
@@ -88,10 +94,7 @@ function otelContextManagerRegistered(): boolean {
  * one, the API's own lookup (a version check and the no-op propagator) can be skipped.
  */
 export function otelPropagatorMayBeRegistered(): boolean {
-  const api = (globalThis as Record<symbol, { propagation?: unknown } | undefined>)[
-    OTEL_API_GLOBAL
-  ];
-  return api?.propagation !== undefined;
+  return otelGlobals()?.propagation !== undefined;
 }
 
 // @opentelemetry/core's RPC metadata key (createContextKey is Symbol.for of its name): the

@@ -4,6 +4,7 @@
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
+import { ablate, OPTION_ABLATIONS } from './ablate.mjs';
 
 const require = createRequire(import.meta.url);
 const winston = require('winston');
@@ -222,9 +223,28 @@ export async function expressApp(kind) {
   return app;
 }
 
+/**
+ * Koa: `kind` is a variant, or `tracebridge~<ablation>,…` for section 2g: tracebridge with
+ * features taken out (ablate.mjs).
+ */
 export async function koaApp(kind) {
   const Koa = require('koa');
   const app = new Koa();
+  const [base, ablated] = kind.split('~');
+  if (ablated !== undefined) {
+    if (base !== 'tracebridge') throw new Error(`http-server: ${base} has nothing to ablate`);
+    const names = ablated.split(',');
+    ablate(names);
+    const logger = await tracebridgeLogger();
+    const { tracing } = await import('@tracebridge/koa');
+    // No ctx.log: the logger given to the request line only.
+    app.use(
+      tracing(
+        names.some((name) => OPTION_ABLATIONS.has(name)) ? { requestLog: { logger } } : { logger },
+      ),
+    );
+    return withAnswer(app);
+  }
   switch (kind) {
     case 'bare':
       break;
@@ -273,6 +293,11 @@ export async function koaApp(kind) {
     default:
       throw new Error(`http-server: unknown koa variant ${kind}`);
   }
+  return withAnswer(app);
+}
+
+/** The Koa app's last middleware, answering 'ok'; its request listener. */
+function withAnswer(app) {
   app.use((ctx) => {
     ctx.body = 'ok';
   });

@@ -4,7 +4,8 @@
 //
 //   node test/bench/run.mjs            the full run (a few minutes on 2 cores)
 //   node test/bench/run.mjs --smoke    seconds: keeps the benchmarks working (CI)
-//   --only log,http,inprocess,instructions,cachesim,layers,lines,reentry,memory,scale   --out results.json
+//   --only log,http,inprocess,instructions,cachesim,layers,ablation,lines,reentry,memory,scale
+//   --out results.json
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -29,7 +30,8 @@ const { values } = parseArgs({
     smoke: { type: 'boolean', default: false },
     only: {
       type: 'string',
-      default: 'log,http,inprocess,instructions,cachesim,layers,lines,reentry,memory,scale',
+      default:
+        'log,http,inprocess,instructions,cachesim,layers,ablation,lines,reentry,memory,scale',
     },
     out: {
       type: 'string',
@@ -618,22 +620,34 @@ const LAYERS = [
   ],
 ];
 
-async function layers() {
+function layers() {
+  return pairedSection(
+    LAYERS,
+    3,
+    (plan) =>
+      `2f. Koa's request context, layer by layer, Node ${process.version.slice(1)} (2b's drive in warm processes: ${plan.pairs} process pair${plan.pairs === 1 ? '' : 's'}, each warmed up with ${plan.warm} requests, then ${plan.batches} batches of ${plan.requests} requests each, the two processes' batches alternating; median of the per-batch-pair ratios, quartiles)`,
+    (r) => `${r.a.slice(4)} ÷ ${r.b.slice(4)}: ${r.what}`,
+  );
+}
+
+/**
+ * Sections 2f and 2g: each `[a, b, what]` of `specs` compared in paired batches
+ * (paired.mjs) in `pairs` process pairs, printed under `title(plan)` as a table (variants
+ * named by `name`), then a line per row by `describe`.
+ */
+async function pairedSection(specs, pairs, title, describe, name = (variant) => variant.slice(4)) {
   const plan = smoke
     ? { pairs: 1, batches: 2, requests: 200, warm: 300 }
-    : { pairs: 3, batches: 30, requests: 3000, warm: 20_000 };
+    : { pairs, batches: 30, requests: 3000, warm: 20_000 };
   const rows = [];
-  for (const [a, b, what] of LAYERS)
-    rows.push({ a, b, what, ...(await pairedBatches(a, b, plan)) });
-  console.log(
-    `\n2f. Koa's request context, layer by layer, Node ${process.version.slice(1)} (2b's drive in warm processes: ${plan.pairs} process pair${plan.pairs === 1 ? '' : 's'}, each warmed up with ${plan.warm} requests, then ${plan.batches} batches of ${plan.requests} requests each, the two processes' batches alternating; median of the per-batch-pair ratios, quartiles)\n`,
-  );
+  for (const [a, b, what] of specs) rows.push({ a, b, what, ...(await pairedBatches(a, b, plan)) });
+  console.log(`\n${title(plan)}\n`);
   console.log(
     table(
       ['A', 'B', 'A ÷ B', 'quartiles', 'A µs', 'B µs'],
       rows.map((r) => [
-        r.a.slice(4),
-        r.b.slice(4),
+        name(r.a),
+        name(r.b),
         fmt(r.ratio, 3),
         `${fmt(r.q1, 2)}–${fmt(r.q3, 2)}`,
         fmt(r.aUs, 2),
@@ -641,8 +655,49 @@ async function layers() {
       ]),
     ),
   );
-  for (const r of rows) console.log(`   ${r.a.slice(4)} ÷ ${r.b.slice(4)}: ${r.what}`);
+  for (const r of rows) console.log(`   ${describe(r)}`);
   return { node: process.version.slice(1), plan, rows };
+}
+
+// ---- 2g. what the lifecycle's features cost (ablation) -----------------------------------
+// Koa + tracebridge with features taken out of its built code (ablate.mjs), against the
+// whole and against the minimal hand-written variant: what the Koa target ("no more CPU
+// per request than minimal") would take. The features are required; these rows say what
+// each one costs, measured as 2f measures (paired batches in warm processes).
+const ALL_ABLATED = 'koa:tracebridge~no-socket,no-req,shared-context,no-ctx-log';
+const ABLATION_ROWS = [
+  [
+    'koa:tracebridge~no-socket',
+    'koa:tracebridge',
+    "without socket tracking (time to first byte, a pipelined socket's requests)",
+  ],
+  ['koa:tracebridge~no-req', 'koa:tracebridge', 'without req bound to the request'],
+  [
+    'koa:tracebridge~shared-context',
+    'koa:tracebridge',
+    'one context for every request (no traceparent parsed, no span id made, nothing sealed)',
+  ],
+  ['koa:tracebridge~no-ctx-log', 'koa:tracebridge', 'without ctx.log'],
+  [ALL_ABLATED, 'koa:tracebridge', 'all four out'],
+  [ALL_ABLATED, 'koa:minimal+capture', 'all four out ÷ minimal hand-written with the id captured'],
+  [
+    'koa:tracebridge',
+    'koa:minimal+capture',
+    'the whole ÷ minimal hand-written with the id captured',
+  ],
+];
+
+function ablation() {
+  // Five process pairs, where 2f takes three: a single feature's share is a few per cent,
+  // about the spread of one row between runs.
+  return pairedSection(
+    ABLATION_ROWS,
+    5,
+    (plan) =>
+      `2g. What the request lifecycle's features cost, Koa, Node ${process.version.slice(1)} (each taken out of a copy of the built code, in memory: test/bench/ablate.mjs; measured as 2f: ${plan.pairs} process pair${plan.pairs === 1 ? '' : 's'}, ${plan.batches} batches of ${plan.requests} requests after ${plan.warm})`,
+    (r) => `${fmt(r.ratio, 3)}: ${r.what}`,
+    (variant) => (variant === ALL_ABLATED ? 'tracebridge~all four' : variant.slice(4)),
+  );
 }
 
 // ---- 2c. the trace id on each request line ---------------------------------------------
@@ -826,6 +881,7 @@ if (parts.has('inprocess')) {
 if (parts.has('instructions')) results.instructions = await instructions();
 if (parts.has('cachesim')) results.cacheSim = await cacheSim();
 if (parts.has('layers')) results.layers = await layers();
+if (parts.has('ablation')) results.ablation = await ablation();
 if (parts.has('lines')) results.lines = lineCheck();
 if (parts.has('reentry')) results.reentry = reentry();
 if (parts.has('memory')) results.memory = await memory();

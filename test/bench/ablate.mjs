@@ -4,7 +4,7 @@
 // (time to first byte and the requests of a pipelined socket, req bound to the request,
 // the caller's traceparent continued with a new span id): an ablated build is a
 // measuring device, never a way to run tracebridge.
-//   await ablate(['no-socket', 'shared-context']) — before @tracebridge/* is first imported.
+//   ablate(['no-socket', 'shared-context']) — before @tracebridge/* is first imported.
 import { register } from 'node:module';
 
 /** Each ablation: the built file it edits, the code it looks for (exactly once) and what

@@ -231,27 +231,21 @@ export async function koaApp(kind) {
   const Koa = require('koa');
   const app = new Koa();
   const [base, ablated] = kind.split('~');
-  if (ablated !== undefined) {
+  const ablations = ablated?.split(',') ?? [];
+  if (ablations.length > 0) {
     if (base !== 'tracebridge') throw new Error(`http-server: ${base} has nothing to ablate`);
-    const names = ablated.split(',');
-    ablate(names);
-    const logger = await tracebridgeLogger();
-    const { tracing } = await import('@tracebridge/koa');
-    // No ctx.log: the logger given to the request line only.
-    app.use(
-      tracing(
-        names.some((name) => OPTION_ABLATIONS.has(name)) ? { requestLog: { logger } } : { logger },
-      ),
-    );
-    return withAnswer(app);
+    ablate(ablations);
   }
-  switch (kind) {
+  switch (base) {
     case 'bare':
       break;
     case 'tracebridge':
     case 'tracebridge+winston-json': {
       const { tracing } = await import('@tracebridge/koa');
-      app.use(tracing({ logger: await tracebridgeLogger(kind !== 'tracebridge') }));
+      const logger = await tracebridgeLogger(base !== 'tracebridge');
+      // Without ctx.log (2g): the logger given to the request line only.
+      const noCtxLog = ablations.some((name) => OPTION_ABLATIONS.has(name));
+      app.use(tracing(noCtxLog ? { requestLog: { logger } } : { logger }));
       break;
     }
     case 'tracebridge-two-middlewares': {
@@ -293,11 +287,6 @@ export async function koaApp(kind) {
     default:
       throw new Error(`http-server: unknown koa variant ${kind}`);
   }
-  return withAnswer(app);
-}
-
-/** The Koa app's last middleware, answering 'ok'; its request listener. */
-function withAnswer(app) {
   app.use((ctx) => {
     ctx.body = 'ok';
   });

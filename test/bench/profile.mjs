@@ -148,7 +148,9 @@ const title =
 console.log(
   `\n${title} (callgrind's simulation, ${requests} requests after ${warm} of warm-up; JIT code named from V8's perf map: * optimized, ^ baseline, ~ interpreted)\n`,
 );
-const totals = b === undefined ? sum(a) : sum(a).map((v, i) => v - sum(b)[i]);
+const sumA = sum(a);
+const sumB = b === undefined ? undefined : sum(b);
+const totals = sumB === undefined ? sumA : sumA.map((v, i) => v - sumB[i]);
 console.log(
   table(
     [...EVENTS.map(([, label]) => label), 'function'],

@@ -4,7 +4,6 @@ import {
   createRequestLog,
   type RequestLogOptions,
 } from '@tracebridge/core';
-import { toDictionaryMode } from './dictionary-mode.js';
 
 /** Options of {@link requestLogger}: core's request log, with Express's route and `req.ip`. */
 export type RequestLoggerOptions = Omit<RequestLogOptions, 'route'>;
@@ -60,7 +59,6 @@ export function requestLogger(options: RequestLoggerOptions) {
     res: ServerResponse,
     next: Next,
   ): void {
-    toDictionaryMode(req, res);
     lifecycle.handle(req, res, next);
   };
 }

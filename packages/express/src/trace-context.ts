@@ -10,7 +10,6 @@ import {
   isBindableLogger,
   type WritableLogger,
 } from '@tracebridge/core/winston';
-import { toDictionaryMode } from './dictionary-mode.js';
 
 /** Options of {@link traceContext}: core's request lifecycle, and a logger for `req.log`. */
 export interface TraceContextOptions extends Omit<RequestLifecycleOptions, 'onDone'> {
@@ -72,7 +71,6 @@ export function contextMiddleware(
     res: ServerResponse,
     next: Next,
   ): void {
-    toDictionaryMode(req, res);
     lifecycle.run(req, res, enter, req, next);
   };
 }

@@ -49,7 +49,8 @@ function fail(message: string): never {
 }
 
 /**
- * Freezes an already-valid init into a branded context; no checks (internal hot path).
+ * Freezes an already-valid init into a branded context, without checking it again (for
+ * values this library made or checked itself).
  * `otelContext`: the OpenTelemetry Context the ids came from, entered again with them.
  */
 export function sealContext(init: TraceContextInit, otelContext?: unknown): TraceContext {

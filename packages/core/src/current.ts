@@ -4,8 +4,8 @@ import { createTraceContext, sealContext, type TraceContext } from './context.js
 import { activeSpanContext, fromSpanContext, withOtelContext } from './otel.js';
 import { isBranded, runStored, storedContext } from './store.js';
 
-// current() is on the hot path (every log line): a SpanContext object is stable for the
-// life of its span, so the mapping is done once per span (and per store it refines).
+// current() runs for every log line: a span's SpanContext object lives as long as the span,
+// so each is mapped once (and once per store it refines), not once per line.
 const fromSpan = new WeakMap<SpanContext, TraceContext>();
 const refined = new WeakMap<SpanContext, { base: TraceContext; value: TraceContext }>();
 
@@ -88,14 +88,5 @@ export function run<A extends unknown[], R>(
     throw new TypeError(`@tracebridge/core: run(ctx, fn) expects a function, got ${typeof fn}`);
   }
   const checked = ctx === undefined || isBranded(ctx) ? ctx : createTraceContext(ctx);
-  // Already the stored context (a middleware behind another that entered it): the store
-  // needs no new scope; the OTel context is still entered when it is not the active one.
-  if (checked !== undefined && storedContext() === checked) {
-    return withOtelContext(checked, fn, args);
-  }
-  return runStored(checked, withOtelContext, [checked, fn, args] as [
-    TraceContext | undefined,
-    (...a: A) => R,
-    A,
-  ]);
+  return runStored(checked, () => withOtelContext(checked, () => fn(...args)));
 }

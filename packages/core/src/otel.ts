@@ -1,6 +1,7 @@
 import {
   type Context,
   context,
+  createContextKey,
   createTraceState,
   isSpanContextValid,
   ROOT_CONTEXT,
@@ -72,44 +73,19 @@ export function toSpanContext(ctx: TraceContext, isRemote = false): SpanContext 
   return spanContext;
 }
 
-const OTEL_API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
-
-type OtelGlobals = { context?: unknown; propagation?: unknown };
-
-/** The OpenTelemetry API's registered globals (it keeps them under this well-known key). */
-function otelGlobals(): OtelGlobals | undefined {
-  return (globalThis as Record<symbol, OtelGlobals | undefined>)[OTEL_API_GLOBAL];
-}
-
-/**
- * Whether an OpenTelemetry context manager is registered. Without one, entering an OTel
- * Context does nothing: skip the work.
- */
-function otelContextManagerRegistered(): boolean {
-  return otelGlobals()?.context !== undefined;
-}
-
-/**
- * Whether an OpenTelemetry propagator may be registered: without the API's global entry for
- * one, the API's own lookup (a version check and the no-op propagator) can be skipped.
- */
-export function otelPropagatorMayBeRegistered(): boolean {
-  return otelGlobals()?.propagation !== undefined;
-}
-
-// @opentelemetry/core's RPC metadata key (createContextKey is Symbol.for of its name): the
-// HTTP instrumentation keeps the server span there, and framework instrumentations read it.
-const RPC_METADATA = Symbol.for('OpenTelemetry SDK Context Key RPC_METADATA');
+// @opentelemetry/core's RPC metadata (its key is made with the API's createContextKey, which
+// names it globally): the HTTP instrumentation keeps the server span there, and framework
+// instrumentations read it.
+const RPC_METADATA = createContextKey('OpenTelemetry SDK Context Key RPC_METADATA');
 
 /**
  * The span a request runs in and the OTel Context that makes it active: the HTTP server
  * span an instrumentation recorded (even under a framework's middleware span), else the
- * active span. `undefined` when neither is valid.
+ * active span. `undefined` when neither is valid (no SDK, or no span).
  */
 export function activeRequestSpan():
   | { spanContext: SpanContext; otelContext: Context }
   | undefined {
-  if (!otelContextManagerRegistered()) return undefined;
   const active = context.active();
   const rpc = active.getValue(RPC_METADATA) as
     | { span?: { spanContext?: () => SpanContext } }
@@ -118,9 +94,8 @@ export function activeRequestSpan():
   if (server !== undefined && typeof server.spanContext === 'function') {
     const spanContext = server.spanContext();
     if (isSpanContextValid(spanContext)) {
-      const activeSpan = trace.getSpan(active);
       const otelContext =
-        activeSpan === server ? active : trace.setSpan(active, server as unknown as Span);
+        trace.getSpan(active) === server ? active : trace.setSpan(active, server as Span);
       return { spanContext, otelContext };
     }
   }
@@ -128,45 +103,33 @@ export function activeRequestSpan():
   return spanContext === undefined ? undefined : { spanContext, otelContext: active };
 }
 
-/** The active OTel span's context, when it is valid. */
+/** The active OTel span's context, when there is a valid one. */
 export function activeSpanContext(): SpanContext | undefined {
-  // Without a context manager no span can be active: skip the API's lookups (every log line
-  // asks).
-  if (!otelContextManagerRegistered()) return undefined;
-  const span = trace.getSpan(context.active());
-  if (span === undefined) return undefined;
-  const spanContext = span.spanContext();
-  return isSpanContextValid(spanContext) ? spanContext : undefined;
+  const spanContext = trace.getSpan(context.active())?.spanContext();
+  return spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 
+// An OTel Context for each context that did not come from one, made once.
+const madeFor = new WeakMap<TraceContext, Context>();
+
 /**
- * The OTel Context to enter together with `ctx`: the one it was derived from, else (when a
- * context manager is registered) a root context whose span context is `ctx`, so that spans
- * started inside become its children. `undefined`: nothing to enter.
+ * The OTel Context that belongs to `ctx`: the one it was derived from, else a root context
+ * whose (remote) span context is `ctx`, so that spans started inside become its children.
  */
-export function otelContextFor(ctx: TraceContext): Context | undefined {
+export function otelContextFor(ctx: TraceContext): Context {
   const linked = linkedOtelContext(ctx) as Context | undefined;
   if (linked !== undefined) return linked;
-  if (!otelContextManagerRegistered()) return undefined;
-  return trace.setSpanContext(ROOT_CONTEXT, toSpanContext(ctx, true));
+  let made = madeFor.get(ctx);
+  if (made === undefined) {
+    made = trace.setSpanContext(ROOT_CONTEXT, toSpanContext(ctx, true));
+    madeFor.set(ctx, made);
+  }
+  return made;
 }
 
-/**
- * Runs `fn` in the OTel Context that belongs to `ctx` (see otelContextFor), unless it is
- * already active. With no OTel context manager registered this is a plain call.
- */
-export function withOtelContext<A extends unknown[], R>(
-  ctx: TraceContext | undefined,
-  fn: (...args: A) => R,
-  args: A,
-): R {
-  if (ctx === undefined) return call(fn, args);
+/** Runs `fn` in the OTel Context that belongs to `ctx` (see otelContextFor). */
+export function withOtelContext<R>(ctx: TraceContext | undefined, fn: () => R): R {
+  if (ctx === undefined) return fn();
   const target = otelContextFor(ctx);
-  if (target === undefined || target === context.active()) return call(fn, args);
-  return context.with(target, fn, undefined, ...args);
-}
-
-/** `fn(...args)`, with no spread for no arguments (a spread is a builtin call of its own). */
-function call<A extends unknown[], R>(fn: (...args: A) => R, args: A): R {
-  return args.length === 0 ? (fn as () => R)() : fn(...args);
+  return target === context.active() ? fn() : context.with(target, fn);
 }

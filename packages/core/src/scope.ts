@@ -2,15 +2,13 @@ import { AsyncResource } from 'node:async_hooks';
 import { createTraceContext, type TraceContext } from './context.js';
 import { current } from './current.js';
 import { withOtelContext } from './otel.js';
-import { runStoredWith } from './store.js';
+import { runStored } from './store.js';
 
 /**
- * A captured execution context that can be re-entered any number of times. One
- * AsyncResource per scope: re-entry through `runInAsyncScope` restores every
- * AsyncLocalStorage at once — tracebridge's store, OpenTelemetry's context, any other — at
- * ~15-20 ns a call on both async_hooks and AsyncContextFrame, where `als.run` per call
- * costs ~200 ns on Node 24 and `AsyncResource.bind`/`snapshot()` micro-seconds per bind
- * (test/bench measures all of them).
+ * A captured execution context that can be re-entered any number of times, from anywhere.
+ * It holds one `AsyncResource` made inside the context: `runInAsyncScope` restores every
+ * AsyncLocalStorage as it was then — tracebridge's store, OpenTelemetry's context, any
+ * other library's — on Node's async_hooks and AsyncContextFrame lines alike.
  */
 export class Scope {
   readonly context: TraceContext | undefined;
@@ -27,13 +25,11 @@ export class Scope {
   }
 }
 
-function newResource(): AsyncResource {
-  return new AsyncResource('tracebridge');
-}
+const newResource = () => new AsyncResource('tracebridge');
 
 /**
  * A scope for `ctx`: the context running now when `ctx` is omitted or is the current one,
- * else `ctx` entered first (with the OTel context it came from) and captured there.
+ * else `ctx` entered (with the OpenTelemetry context it came from) and captured there.
  */
 export function createScope(ctx?: TraceContext): Scope {
   const now = current();
@@ -41,16 +37,11 @@ export function createScope(ctx?: TraceContext): Scope {
   return scopeForNew(createTraceContext(ctx));
 }
 
-/**
- * A scope for `ctx`, a checked (branded) context: `ctx` entered with the OTel context it came
- * from, and captured there. A request's fresh context comes straight here.
- */
+/** A scope for `ctx`, a checked context: `ctx` entered with its OpenTelemetry context and
+ * captured there. A request's fresh context comes straight here. */
 export function scopeForNew(ctx: TraceContext): Scope {
-  return new Scope(ctx, runStoredWith(ctx, resourceIn, ctx));
+  return new Scope(
+    ctx,
+    runStored(ctx, () => withOtelContext(ctx, newResource)),
+  );
 }
-
-/** A new resource, made with `ctx`'s OTel Context entered (when there is one to enter). */
-function resourceIn(ctx: TraceContext): AsyncResource {
-  return withOtelContext(ctx, newResource, NO_ARGS);
-}
-const NO_ARGS: [] = [];

@@ -19,7 +19,7 @@ describe('the process-wide store slot', () => {
     const second = await freshStore();
     expect(first).not.toBe(second);
     const ctx = Object.freeze({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 });
-    first.runStored(ctx, () => expect(second.storedContext()).toBe(ctx), []);
+    first.runStored(ctx, () => expect(second.storedContext()).toBe(ctx));
     expect(Object.getOwnPropertyDescriptor(globalThis, KEY)?.enumerable).toBe(false);
   });
 
@@ -35,7 +35,7 @@ describe('the process-wide store slot', () => {
         /^@tracebridge\/core: .*incompatible.*version 999/,
       );
       const ctx = Object.freeze({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 });
-      store.runStored(ctx, () => expect(store.storedContext()).toBe(ctx), []);
+      store.runStored(ctx, () => expect(store.storedContext()).toBe(ctx));
       expect((holder[KEY] as { version: number }).version).toBe(999);
     } finally {
       Reflect.deleteProperty(globalThis, KEY);

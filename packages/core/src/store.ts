@@ -9,9 +9,8 @@ import type { TraceContext } from './context.js';
 interface Slot {
   readonly version: number;
   readonly als: AsyncLocalStorage<TraceContext>;
-  /** The prototype of every context made (or checked) by createTraceContext: run() trusts
-   * them without re-checking. A prototype, not a WeakSet: no weak table to grow and sweep
-   * once per request. */
+  /** The prototype of every context made (or checked) by createTraceContext, by any copy of
+   * core: run() and bind() trust such a context without checking it again. */
   readonly proto: object;
 }
 
@@ -79,20 +78,8 @@ export function storedContext(): TraceContext | undefined {
 }
 
 /** Runs `fn` with `ctx` as the store (`undefined` runs it with no store). */
-export function runStored<A extends unknown[], R>(
-  ctx: TraceContext | undefined,
-  fn: (...args: A) => R,
-  args: A,
-): R {
-  return als.run(ctx as TraceContext, fn, ...args);
-}
-
-/**
- * runStored for a function of one argument, passed as it is: no spread of an argument list
- * (each is a builtin call of its own; a request's scope is made through here).
- */
-export function runStoredWith<T, R>(ctx: TraceContext | undefined, fn: (arg: T) => R, arg: T): R {
-  return als.run(ctx as TraceContext, fn, arg);
+export function runStored<R>(ctx: TraceContext | undefined, fn: () => R): R {
+  return als.run(ctx as TraceContext, fn);
 }
 
 /** A new, empty object that isBranded() recognises (sealContext fills and freezes it). */

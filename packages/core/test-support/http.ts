@@ -4,7 +4,15 @@ import type { AddressInfo } from 'node:net';
 export interface TestServer {
   readonly port: number;
   readonly url: string;
+  /** Closes every connection and the server, then lets the callbacks queued by the
+   * connections' 'close' events run: every request has ended and reported once it resolves.
+   * Calling it again is harmless. */
   close(): Promise<void>;
+}
+
+/** Resolves after the callbacks queued now (next ticks, immediates) have run. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 }
 
 /** An in-process server on 127.0.0.1 with an ephemeral port. */
@@ -14,14 +22,17 @@ export async function listen(
   const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  let closed: Promise<void> | undefined;
   return {
     port,
     url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close() {
+      closed ??= new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      }).then(nextTurn);
+      return closed;
+    },
   };
 }
 

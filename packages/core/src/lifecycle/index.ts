@@ -3,10 +3,14 @@ import type { TraceContext } from '../context.js';
 import { run } from '../current.js';
 import { scopeForNew } from '../scope.js';
 import { formatTraceParent } from '../w3c/traceparent.js';
+import { bindRequest, bindResponse } from './binding.js';
 import { contextFromRequest } from './context-from-request.js';
+import { attachState, endWithSocket, RequestState, stateOf } from './done.js';
 import { type RequestLifecycleOptions, resolveOptions } from './options.js';
-import { notify, type RequestState, stateOf, track } from './state.js';
+import { startTiming } from './timing.js';
 
+export type { RequestDone } from './done.js';
+export { recordRequestError, requestContext } from './done.js';
 export { createErrorLog, type ErrorLogExtra, type ErrorLogOptions } from './error-log.js';
 export type { RequestIdOptions, RequestLifecycleOptions } from './options.js';
 export {
@@ -16,8 +20,6 @@ export {
   type RequestLogger,
   type RequestLogOptions,
 } from './request-log.js';
-export type { RequestDone } from './state.js';
-export { recordRequestError, requestContext } from './state.js';
 
 /** A configured request lifecycle: see {@link createRequestLifecycle}. */
 export interface RequestLifecycle {
@@ -32,8 +34,6 @@ export interface RequestLifecycle {
   /**
    * `start`, then calls `fn(context, ...args)` in the request's context and returns what it
    * returns: for a middleware that needs the context before it calls the rest of the chain.
-   * A request started here enters its context once (the scope its late listeners re-enter),
-   * where `start` and then `run(context, fn)` take two entries.
    *
    * @example
    * const middleware = (ctx, next) =>
@@ -78,54 +78,33 @@ export function createRequestLifecycle(options: RequestLifecycleOptions = {}): R
     );
   };
 
-  /** A new request's state: its context, the scope that context was entered in, tracking. */
+  /** A new request: its context, the scope it runs in, done-tracking, headers. */
   function open(req: IncomingMessage, res: ServerResponse): RequestState {
     const context = contextFromRequest(req, resolved, report);
-    const state = track(req, res, context, scopeForNew(context), report);
+    const state = new RequestState(
+      context,
+      scopeForNew(context),
+      req,
+      res,
+      startTiming(res),
+      report,
+    );
+    attachState(state);
     if (resolved.onDone !== undefined) state.callbacks.push(resolved.onDone);
+    endWithSocket(state);
+    bindRequest(req, state);
+    bindResponse(res, state);
     setHeaders(res, context);
     return state;
   }
 
-  function start(req: IncomingMessage, res: ServerResponse): TraceContext {
-    checkPair(req, res);
-    const existing = stateOf(req);
-    return existing !== undefined ? join(existing) : open(req, res).context;
-  }
-
-  function runIn<A extends unknown[], R>(
-    req: IncomingMessage,
-    res: ServerResponse,
-    fn: (...args: A) => R,
-    withContext: boolean,
-    args: unknown[],
-  ): R {
-    if (typeof fn !== 'function') {
-      throw new TypeError(
-        `@tracebridge/core: a request lifecycle runs a function, got ${typeof fn}`,
-      );
-    }
-    checkPair(req, res);
-    const existing = stateOf(req);
-    if (existing !== undefined) {
-      // Joined from a later middleware: the store and the OTel context are entered again on
-      // top of whatever that middleware runs in (the first one's scope is older).
-      const context = join(existing);
-      return run(context, fn, ...((withContext ? [context, ...args] : args) as A));
-    }
-    // Started here: the scope was captured a moment ago, in this very context, with the
-    // request's context entered — running in it is one entry instead of a second.
-    const state = open(req, res);
-    return state.scope.run(fn, undefined, (withContext ? [state.context, ...args] : args) as A);
-  }
-
+  /** A request another lifecycle started: its context, with this one's headers and onDone. */
   function join(state: RequestState): TraceContext {
-    // The first lifecycle chose the context; this one's response headers still apply.
     setHeaders(state.res, state.context);
     if (resolved.onDone !== undefined) {
       state.callbacks.push(resolved.onDone);
-      // Joined after the request was already done: report it now, still exactly once.
-      if (state.result !== undefined) notify(state, resolved.onDone, report);
+      // Joined after the request already ended: report it now, still exactly once.
+      state.notify(resolved.onDone);
     }
     return state.context;
   }
@@ -143,23 +122,47 @@ export function createRequestLifecycle(options: RequestLifecycleOptions = {}): R
       );
     }
     const header = resolved.requestId?.responseHeader;
-    if (header !== undefined && context.requestId !== undefined)
+    if (header !== undefined && context.requestId !== undefined) {
       res.setHeader(header, context.requestId);
+    }
+  }
+
+  function start(req: IncomingMessage, res: ServerResponse): TraceContext {
+    checkPair(req, res);
+    const existing = stateOf(req);
+    return existing !== undefined ? join(existing) : open(req, res).context;
+  }
+
+  function runIn<R>(
+    req: IncomingMessage,
+    res: ServerResponse,
+    fn: (...args: unknown[]) => R,
+    args: (context: TraceContext) => unknown[],
+  ): R {
+    if (typeof fn !== 'function') {
+      throw new TypeError(
+        `@tracebridge/core: a request lifecycle runs a function, got ${typeof fn}`,
+      );
+    }
+    checkPair(req, res);
+    const existing = stateOf(req);
+    if (existing !== undefined) {
+      // Joined from a later middleware: entered on top of whatever that middleware runs in.
+      const context = join(existing);
+      return run(context, fn, ...args(context));
+    }
+    const state = open(req, res);
+    return state.scope.run(fn, undefined, args(state.context));
   }
 
   return {
     start,
-    handle<R>(req: IncomingMessage, res: ServerResponse, fn: () => R): R {
-      return runIn(req, res, fn, false, []);
-    },
-    run<A extends unknown[], R>(
-      req: IncomingMessage,
-      res: ServerResponse,
-      fn: (context: TraceContext, ...args: A) => R,
-      ...args: A
-    ): R {
-      return runIn(req, res, fn as (...a: unknown[]) => R, true, args);
-    },
+    handle: (req, res, fn) => runIn(req, res, fn, () => []),
+    run: (req, res, fn, ...args) =>
+      runIn(req, res, fn as (...a: unknown[]) => ReturnType<typeof fn>, (context) => [
+        context,
+        ...args,
+      ]),
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { RequestDone } from './state.js';
+import type { RequestDone } from './done.js';
 
 /** Request-id handling: read from a header when it is a safe token, else generated. */
 export interface RequestIdOptions {

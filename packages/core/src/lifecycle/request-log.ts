@@ -1,10 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type LogWriter, writerFor } from './log-writer.js';
-import type { RequestDone } from './state.js';
+import { bindLogger, type ChildLogger, type WritableLogger, writeLine } from '../bind-logger.js';
+import { idFields } from '../log-record.js';
+import type { RequestDone } from './done.js';
+import { compileMessage, DEFAULT_MESSAGE } from './message.js';
+import { lineBasics, type RequestLineSettings, requestLineFields } from './request-line.js';
 
-export type { RequestLogger } from './log-writer.js';
-
-import type { RequestLogger } from './log-writer.js';
+/** A logger a request or error line can be written to: Winston-style
+ * `log(info)`, or pino-style `logger[level](fields, message)` with `child()`. */
+export type RequestLogger =
+  | { log(info: Record<PropertyKey, unknown>): unknown; write(info: unknown): unknown }
+  | { child(bindings: Record<string, unknown>): unknown }
+  | object;
 
 /** What decides a request line's level. */
 export type LevelOption = string | ((done: RequestDone) => string);
@@ -35,8 +41,8 @@ export interface RequestLogOptions {
   query?: boolean;
   /** Query parameters whose values are redacted. Default: common secrets (token, password…). */
   redactQuery?: readonly string[];
-  /** Also write `trace_id`/`span_id`/`trace_flags` as fields. Default: only for loggers
-   * without `log()` (pino-style); Winston loggers get the ids from `traceFormat`. */
+  /** Also write `trace_id`/`span_id`/`trace_flags` as fields on a Winston logger's line
+   * (one without a tracebridge format). A pino-style logger always gets them. Default `false`. */
   traceFields?: boolean;
   /** The matched route (`http.route`); given by the framework adapter. */
   route?: (req: IncomingMessage, res: ServerResponse) => string | undefined;
@@ -44,18 +50,6 @@ export interface RequestLogOptions {
   clientAddress?: (req: IncomingMessage) => string | undefined;
 }
 
-const KNOWN_METHODS = new Set([
-  'CONNECT',
-  'DELETE',
-  'GET',
-  'HEAD',
-  'OPTIONS',
-  'PATCH',
-  'POST',
-  'PUT',
-  'QUERY',
-  'TRACE',
-]);
 const DEFAULT_REDACT_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'];
 const DEFAULT_REDACT_QUERY = [
   'access_token',
@@ -73,10 +67,6 @@ const DEFAULT_REDACT_QUERY = [
   'x-amz-signature',
   'awsaccesskeyid',
 ];
-const DEFAULT_MESSAGE = '{method} {path} {status} {duration}ms';
-const PLACEHOLDERS = new Set(['method', 'path', 'route', 'status', 'duration', 'ttfb', 'aborted']);
-const MAX_PATH = 2048;
-const MAX_TEXT = 512;
 const OPTIONS = new Set([
   'logger',
   'level',
@@ -92,9 +82,10 @@ const OPTIONS = new Set([
   'route',
   'clientAddress',
 ]);
+const PREFIX = '@tracebridge/core';
 
 function fail(message: string): never {
-  throw new TypeError(`@tracebridge/core: ${message}`);
+  throw new TypeError(`${PREFIX}: ${message}`);
 }
 
 function checkFunction(value: unknown, name: string): void {
@@ -109,6 +100,21 @@ function checkNames(value: unknown, name: string): string[] {
   return value.map((v: string) => v.toLowerCase());
 }
 
+/** Whether `logger` can take a request line, and whether it is Winston-style. */
+export function checkLineLogger(logger: unknown): { winstonStyle: boolean } {
+  if (typeof logger !== 'object' || logger === null) {
+    fail('a request log needs a logger (winston, pino or alike)');
+  }
+  const target = logger as Record<string, unknown>;
+  if (typeof target.log === 'function' && typeof target.write === 'function') {
+    return { winstonStyle: true };
+  }
+  if (typeof target.child === 'function' && typeof target.info === 'function') {
+    return { winstonStyle: false };
+  }
+  fail('the logger needs log(info) and write() (winston) or child() and level methods (pino)');
+}
+
 /** The default level: 5xx error, 4xx and aborted warn, else info. */
 export function levelForStatus(done: Pick<RequestDone, 'statusCode' | 'aborted'>): string {
   if (done.statusCode >= 500) return 'error';
@@ -121,222 +127,78 @@ export function levelForStatus(done: Pick<RequestDone, 'statusCode' | 'aborted'>
  * one line per request with OpenTelemetry HTTP semantic-convention names
  * (`http.request.method`, `url.path`, `url.query`, `http.route`,
  * `http.response.status_code`, `user_agent.original`, `client.address`,
- * `network.protocol.version`), `duration_ms`, `time_to_first_byte_ms` and `aborted`, written
- * with the request's captured context. Options are checked here, once.
+ * `network.protocol.version`), `duration_ms`, `time_to_first_byte_ms` and `aborted`. It is
+ * written like any line of `bindLogger(logger, done.context)`: with the request's ids,
+ * however late and from wherever it is written. Options are checked here, once.
  *
  * @example
  * const lifecycle = createRequestLifecycle({ onDone: createRequestLog({ logger }) });
  */
 export function createRequestLog(options: RequestLogOptions): (done: RequestDone) => void {
-  if (typeof options !== 'object' || options === null)
+  if (typeof options !== 'object' || options === null) {
     fail('request log options must be an object');
-  for (const key of Object.keys(options))
+  }
+  for (const key of Object.keys(options)) {
     if (!OPTIONS.has(key)) fail(`unknown request log option "${key}"`);
+  }
   const { logger } = options;
-  if (typeof logger !== 'object' || logger === null)
-    fail('a request log needs a logger (winston, pino or alike)');
-  const write: LogWriter = writerFor(
-    logger,
-    typeof options.level === 'string' ? options.level : 'info',
-  );
+  const { winstonStyle } = checkLineLogger(logger);
   const level = options.level ?? levelForStatus;
-  if (typeof level !== 'string' && typeof level !== 'function')
+  if (typeof level !== 'function' && (typeof level !== 'string' || level === '')) {
     fail('level must be a level name or a function');
-  for (const name of ['skip', 'fields', 'route', 'clientAddress'] as const)
+  }
+  for (const name of ['skip', 'fields', 'route', 'clientAddress'] as const) {
     checkFunction(options[name], name);
-  const message = compileMessage(options.message ?? DEFAULT_MESSAGE);
-  const requestHeaders = checkNames(options.requestHeaders, 'requestHeaders');
-  const responseHeaders = checkNames(options.responseHeaders, 'responseHeaders');
-  const redactHeaders = new Set(
-    options.redactHeaders === undefined
-      ? DEFAULT_REDACT_HEADERS
-      : checkNames(options.redactHeaders, 'redactHeaders'),
-  );
-  const redactQuery = new Set(
-    options.redactQuery === undefined
-      ? DEFAULT_REDACT_QUERY
-      : checkNames(options.redactQuery, 'redactQuery'),
-  );
-  if (options.query !== undefined && typeof options.query !== 'boolean')
+  }
+  if (options.query !== undefined && typeof options.query !== 'boolean') {
     fail('query must be a boolean');
-  if (options.traceFields !== undefined && typeof options.traceFields !== 'boolean')
+  }
+  if (options.traceFields !== undefined && typeof options.traceFields !== 'boolean') {
     fail('traceFields must be a boolean');
-  const query = options.query ?? true;
-  const traceFields =
-    options.traceFields ?? typeof (logger as { log?: unknown }).log !== 'function';
+  }
+  const message = compileMessage(options.message ?? DEFAULT_MESSAGE, PREFIX);
+  const settings: RequestLineSettings = {
+    requestHeaders: checkNames(options.requestHeaders, 'requestHeaders'),
+    responseHeaders: checkNames(options.responseHeaders, 'responseHeaders'),
+    redactHeaders: new Set(
+      options.redactHeaders === undefined
+        ? DEFAULT_REDACT_HEADERS
+        : checkNames(options.redactHeaders, 'redactHeaders'),
+    ),
+    query: options.query ?? true,
+    redactQuery: new Set(
+      options.redactQuery === undefined
+        ? DEFAULT_REDACT_QUERY
+        : checkNames(options.redactQuery, 'redactQuery'),
+    ),
+  };
+  const traceFields = winstonStyle && options.traceFields === true;
+  const { skip, fields, route, clientAddress } = options;
 
   return function writeRequestLine(done: RequestDone): void {
     const { req, res } = done;
-    if (options.skip?.(req, res) === true) return;
+    if (skip !== undefined && callHook(() => skip(req, res)) === true) return;
     const lineLevel = typeof level === 'function' ? level(done) : level;
     if (lineLevel === 'silent') return;
-    const route = callHook(options.route, req, res);
-    const record: Record<PropertyKey, unknown> = {};
-    const extra = callHook(options.fields, req, res);
-    if (extra !== undefined && extra !== null && typeof extra === 'object')
-      Object.assign(record, extra);
-    const [path, rawQuery] = splitUrl(originalUrl(req));
-    const method = typeof req.method === 'string' ? req.method : '';
-    if (KNOWN_METHODS.has(method)) record['http.request.method'] = method;
-    else {
-      record['http.request.method'] = '_OTHER';
-      record['http.request.method_original'] = clip(method, 64);
-    }
-    record['url.path'] = clip(path, MAX_PATH);
-    if (query && rawQuery !== undefined && rawQuery !== '')
-      record['url.query'] = clip(redactQueryString(rawQuery, redactQuery), MAX_PATH);
-    if (typeof route === 'string' && route !== '') record['http.route'] = clip(route, MAX_PATH);
-    record['http.response.status_code'] = done.statusCode;
-    const userAgent = req.headers['user-agent'];
-    if (typeof userAgent === 'string') record['user_agent.original'] = clip(userAgent, MAX_TEXT);
-    const client = callHook(options.clientAddress, req, undefined) ?? req.socket?.remoteAddress;
-    if (typeof client === 'string') record['client.address'] = client;
-    if (typeof req.httpVersion === 'string') record['network.protocol.version'] = req.httpVersion;
-    record.duration_ms = round(done.durationMs);
-    if (done.timeToFirstByteMs !== undefined)
-      record.time_to_first_byte_ms = round(done.timeToFirstByteMs);
-    record.aborted = done.aborted;
-    if (done.error !== undefined) {
-      record['error.type'] = done.error.name || 'Error';
-      record['exception.message'] = clip(String(done.error.message), MAX_TEXT * 8);
-    }
-    for (const name of requestHeaders)
-      addHeader(record, `http.request.header.${name}`, req.headers[name], redactHeaders.has(name));
-    for (const name of responseHeaders)
-      addHeader(
-        record,
-        `http.response.header.${name}`,
-        res.getHeader(name),
-        redactHeaders.has(name),
-      );
-    write(lineLevel, message(done, method, path, route), record, done.context, traceFields);
+    const basics = lineBasics(
+      req,
+      callHook(() => route?.(req, res)),
+    );
+    const client = callHook(() => clientAddress?.(req)) ?? req.socket?.remoteAddress;
+    // The user's fields first: the standard ones are written over them, never the reverse.
+    const extra = callHook(() => fields?.(req, res));
+    const record: Record<string, unknown> = typeof extra === 'object' ? { ...extra } : {};
+    Object.assign(record, requestLineFields(done, basics, client, settings));
+    if (traceFields) Object.assign(record, idFields(done.context));
+    const bound = bindLogger(logger as WritableLogger | ChildLogger, done.context);
+    writeLine(bound, lineLevel, message(done, basics), record);
   };
 }
 
-/** A request line's message, from the outcome and what the line computed already. */
-type MessageOf = (
-  done: RequestDone,
-  method: string,
-  path: string,
-  route: string | undefined,
-) => string;
-
-function compileMessage(message: string | ((done: RequestDone) => string)): MessageOf {
-  if (typeof message === 'function') return (done) => String(message(done));
-  if (typeof message !== 'string') fail('message must be a template string or a function');
-  for (const [, name] of message.matchAll(/\{(\w+)\}/g)) {
-    if (!PLACEHOLDERS.has(name ?? ''))
-      fail(`message template: unknown placeholder {${name}} (${[...PLACEHOLDERS].join(', ')})`);
-  }
-  // The default, written out: one template literal instead of a loop over its parts.
-  if (message === DEFAULT_MESSAGE)
-    return (done, method, path) =>
-      `${clip(method, 64)} ${clip(path, 256)} ${String(done.statusCode)} ${msText(done.durationMs)}ms`;
-  // Compiled once: literal text at even indexes, placeholder names at odd ones.
-  const parts = message.split(/\{(\w+)\}/);
-  return (done, method, path, route) => {
-    let out = parts[0] as string;
-    for (let i = 1; i < parts.length; i += 2)
-      out += placeholder(parts[i] as string, done, method, path, route) + (parts[i + 1] as string);
-    return out;
-  };
-}
-
-function placeholder(
-  name: string,
-  done: RequestDone,
-  method: string,
-  path: string,
-  route: string | undefined,
-): string {
-  switch (name) {
-    case 'method':
-      return clip(method, 64);
-    case 'path':
-      return clip(path, 256);
-    case 'route':
-      return route ?? '';
-    case 'status':
-      return String(done.statusCode);
-    case 'duration':
-      return msText(done.durationMs);
-    case 'ttfb':
-      return done.timeToFirstByteMs === undefined ? '' : msText(done.timeToFirstByteMs);
-    default:
-      return done.aborted ? 'aborted' : '';
-  }
-}
-
-function originalUrl(req: IncomingMessage): string {
-  const original = (req as { originalUrl?: unknown }).originalUrl;
-  if (typeof original === 'string') return original;
-  return typeof req.url === 'string' ? req.url : '';
-}
-
-function splitUrl(url: string): [string, string | undefined] {
-  const q = url.indexOf('?');
-  return q === -1 ? [url, undefined] : [url.slice(0, q), url.slice(q + 1)];
-}
-
-function redactQueryString(query: string, redact: ReadonlySet<string>): string {
-  if (redact.size === 0) return query;
-  return query
-    .split('&')
-    .map((pair) => {
-      const eq = pair.indexOf('=');
-      const rawName = eq === -1 ? pair : pair.slice(0, eq);
-      let name: string;
-      try {
-        name = decodeURIComponent(rawName.replace(/\+/g, ' ')).toLowerCase();
-      } catch {
-        name = rawName.toLowerCase();
-      }
-      return eq !== -1 && redact.has(name) ? `${rawName}=REDACTED` : pair;
-    })
-    .join('&');
-}
-
-function addHeader(
-  record: Record<PropertyKey, unknown>,
-  key: string,
-  value: unknown,
-  redact: boolean,
-): void {
-  if (value === undefined) return;
-  const values = (Array.isArray(value) ? value : [value]).map((v) =>
-    redact ? '[REDACTED]' : clip(String(v), MAX_TEXT),
-  );
-  record[key] = values;
-}
-
-function clip(value: string, max: number): string {
-  return value.length > max ? `${value.slice(0, max)}…` : value;
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 1000) / 1000;
-}
-
-/**
- * `String(round(ms))`, the same text, built from whole microseconds: a double's shortest
- * decimal form costs ~3x these few integer steps, once per message.
- */
-export function msText(ms: number): string {
-  const micros = Math.round(ms * 1000);
-  if (!(micros >= 0 && micros <= 0x7fffffff)) return String(round(ms));
-  const whole = Math.trunc(micros / 1000);
-  const frac = micros - whole * 1000;
-  if (frac === 0) return `${whole}`;
-  if (frac % 10 !== 0) return `${whole}.${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}`;
-  if (frac % 100 !== 0) return `${whole}.${frac < 100 ? '0' : ''}${frac / 10}`;
-  return `${whole}.${frac / 100}`;
-}
-
-/** Calls a user hook, if given: one that throws must not cost the request its line. */
-function callHook<A, B, R>(hook: ((a: A, b: B) => R) | undefined, a: A, b: B): R | undefined {
-  if (hook === undefined) return undefined;
+/** Calls a user hook: one that throws must not cost the request its line. */
+function callHook<R>(hook: () => R): R | undefined {
   try {
-    return hook(a, b);
+    return hook();
   } catch {
     return undefined;
   }

@@ -1,11 +1,11 @@
-export { CAPTURED_CONTEXT, capturedContext, OTEL_WINSTON_CONTEXT } from '../log-capture.js';
 export {
   bindLogger,
   type ChildLogger,
-  captureOnWrite,
   isBindableLogger,
   type WritableLogger,
-} from './capture.js';
+} from '../bind-logger.js';
+export { CAPTURED_CONTEXT, capturedContext, OTEL_WINSTON_CONTEXT } from '../log-record.js';
+export { captureOnWrite } from './capture.js';
 export { type CreateLoggerOptions, createLogger } from './create-logger.js';
 export {
   type TraceFormat,

@@ -1,0 +1,138 @@
+import type { TraceContext } from './context.js';
+import { current, run } from './current.js';
+import { idFields, stampRecord } from './log-record.js';
+
+/** A Winston-style logger: every record goes through `write(info)`. */
+export interface WritableLogger {
+  write(info: unknown, ...rest: unknown[]): unknown;
+}
+
+/** A pino-style logger: no `write`, but `child(bindings)`. */
+export interface ChildLogger {
+  child(bindings: Record<string, unknown>): unknown;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function isWritable(logger: unknown): logger is WritableLogger {
+  return isObject(logger) && typeof logger.write === 'function';
+}
+
+/**
+ * Whether {@link bindLogger} can bind `logger`: a Winston logger (write) or a pino-style one
+ * (child). Adapters check their `logger` option with it, once.
+ *
+ * @example
+ * if (!isBindableLogger(options.logger)) throw new TypeError('logger must be winston or pino');
+ */
+export function isBindableLogger(logger: unknown): logger is WritableLogger | ChildLogger {
+  return isWritable(logger) || (isObject(logger) && typeof logger.child === 'function');
+}
+
+let warned = false;
+
+/**
+ * Calls `write` and keeps a throwing transport from throwing into the code that logged (a
+ * request handler, a late callback): the error goes to the logger's 'error' listeners, or —
+ * with none — to one process warning.
+ */
+export function guardedWrite(
+  logger: unknown,
+  write: (...args: unknown[]) => unknown,
+  thisArg: unknown,
+  args: unknown[],
+): unknown {
+  try {
+    return write.apply(thisArg, args);
+  } catch (error) {
+    reportWriteError(logger, error);
+    return false;
+  }
+}
+
+function reportWriteError(logger: unknown, error: unknown): void {
+  const emitter = logger as {
+    listenerCount?(event: string): number;
+    emit?(event: string, error: unknown): boolean;
+  };
+  if (typeof emitter.listenerCount === 'function' && emitter.listenerCount('error') > 0) {
+    emitter.emit?.('error', error);
+    return;
+  }
+  if (warned) return;
+  warned = true;
+  const message = error instanceof Error ? error.message : String(error);
+  process.emitWarning(
+    `@tracebridge/core: a log write threw (${message}); the caller went on. Listen to the ` +
+      "logger's 'error' event to see every such failure.",
+    { code: 'TRACEBRIDGE_LOG_WRITE_FAILED' },
+  );
+}
+
+/**
+ * A logger whose records always carry `ctx` (default: the context current now), wherever
+ * it is called from — safe in any callback, however late, even one that a shared pool or
+ * bus fires in another request's context. `child()` of it keeps `ctx`.
+ *
+ * A Winston logger gets a child as Winston makes its own (an object inheriting from the
+ * logger, with a `write` of its own): each record is marked with `ctx` when it is written,
+ * and written inside `ctx`, so that anything reading the active context at that moment
+ * (OpenTelemetry's instrumentation-winston) agrees. A pino-style logger (no `write`, a
+ * `child()`) gets a child with the ids as bindings (`trace_id`, `span_id`, `trace_flags`,
+ * `request_id`).
+ *
+ * @example
+ * app.use((req, res, next) => {
+ *   req.log = bindLogger(logger);
+ *   next();
+ * });
+ * pool.query(sql, () => req.log.info('query done')); // this request's ids
+ */
+export function bindLogger<L extends WritableLogger | ChildLogger>(
+  logger: L,
+  ctx: TraceContext | undefined = current(),
+): L {
+  if (isWritable(logger)) return bindWritable(logger, ctx) as L;
+  if (isObject(logger) && typeof logger.child === 'function') {
+    return (logger as ChildLogger).child(ctx === undefined ? {} : idFields(ctx)) as L;
+  }
+  throw new TypeError(
+    '@tracebridge/core: bindLogger(logger) expects a Winston logger (an object with write()) ' +
+      'or a pino-style logger (child())',
+  );
+}
+
+function bindWritable(logger: WritableLogger, ctx: TraceContext | undefined): WritableLogger {
+  const bound = Object.create(logger) as WritableLogger;
+  bound.write = function boundWrite(this: unknown, ...args: unknown[]): unknown {
+    stampRecord(args[0], ctx);
+    if (ctx === undefined || current() === ctx) {
+      return guardedWrite(logger, logger.write, logger, args);
+    }
+    return run(ctx, guardedWrite, logger, logger.write, logger, args);
+  };
+  return bound;
+}
+
+/**
+ * Writes one line: `logger.log({ ...fields, level, message })` on a Winston-style logger
+ * (the one-argument form, which takes the record as it is: `log(level, message, meta)`
+ * would take the fields for splat arguments when the message holds a `%s`-like token),
+ * `logger[level](fields, message)` on a pino-style one.
+ */
+export function writeLine(
+  logger: unknown,
+  level: string,
+  message: string,
+  fields: Record<PropertyKey, unknown>,
+): void {
+  const target = logger as Record<string, unknown>;
+  if (typeof target.log === 'function') {
+    (target.log as (info: object) => unknown).call(logger, { ...fields, level, message });
+    return;
+  }
+  const method = typeof target[level] === 'function' ? target[level] : target.info;
+  if (typeof method === 'function') method.call(logger, fields, message);
+}

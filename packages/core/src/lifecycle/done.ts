@@ -1,0 +1,164 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import type { TraceContext } from '../context.js';
+import type { Scope } from '../scope.js';
+import type { Timing } from './timing.js';
+
+/** What a request lifecycle's `onDone` receives, once per request. */
+export interface RequestDone {
+  readonly context: TraceContext;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** The status sent (or that would have been sent, for an aborted response). */
+  readonly statusCode: number;
+  /** True when the response did not finish: the client went away, or the socket closed. */
+  readonly aborted: boolean;
+  /** The error that failed the request: one the response emitted, or one a handler threw
+   * and an adapter recorded (see recordRequestError). */
+  readonly error: Error | undefined;
+  /** `process.hrtime.bigint()` when the request context started. */
+  readonly startTime: bigint;
+  /** Milliseconds from start until the response's first bytes could go out: its head was
+   * written and it had the connection (a pipelined response waits for the ones before it).
+   * `undefined` when no head was written. */
+  readonly timeToFirstByteMs: number | undefined;
+  /** Milliseconds from start to done. */
+  readonly durationMs: number;
+}
+
+export type DoneCallback = (done: RequestDone) => void;
+
+/**
+ * One request's done-tracking: its context, the scope its callbacks run in, and the
+ * callbacks to call exactly once when it ends — finished, aborted or failed.
+ */
+export class RequestState {
+  /** This request's done callbacks (more than one only when lifecycles joined). */
+  readonly callbacks: DoneCallback[] = [];
+  result: RequestDone | undefined = undefined;
+  /** An error a handler failed the request with (recordRequestError); the first one wins. */
+  failure: Error | undefined = undefined;
+
+  constructor(
+    readonly context: TraceContext,
+    readonly scope: Scope,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly timing: Timing,
+    readonly report: (error: unknown) => void,
+  ) {}
+
+  /** Ends the request, once: later calls do nothing. Runs every done callback, each in the
+   * request's scope; one that throws is reported and the others still run. */
+  end(aborted: boolean, error?: Error): void {
+    if (this.result !== undefined) return;
+    const end = process.hrtime.bigint();
+    releaseSocket(this);
+    const firstByte = this.timing.firstByte();
+    this.result = {
+      context: this.context,
+      req: this.req,
+      res: this.res,
+      statusCode: this.res.statusCode,
+      aborted,
+      error: error ?? this.failure,
+      startTime: this.timing.start,
+      timeToFirstByteMs: firstByte === undefined ? undefined : toMs(firstByte - this.timing.start),
+      durationMs: toMs(end - this.timing.start),
+    };
+    for (const callback of this.callbacks) this.notify(callback);
+  }
+
+  /** Calls `callback` with the result, in the request's scope, if the request has ended. */
+  notify(callback: DoneCallback): void {
+    const result = this.result;
+    if (result === undefined) return;
+    try {
+      this.scope.run(callback, undefined, [result]);
+    } catch (error) {
+      this.report(error);
+    }
+  }
+}
+
+function toMs(ns: bigint): number {
+  return Number(ns) / 1e6;
+}
+
+export function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+// The state lives on `req` under a symbol shared by every copy of core (ESM and CJS
+// builds), so that a second middleware, an error handler or requestContext() finds it.
+const kState = Symbol.for('@tracebridge/core.requestState');
+
+type WithState = IncomingMessage & { [kState]?: RequestState };
+
+export function attachState(state: RequestState): void {
+  (state.req as WithState)[kState] = state;
+}
+
+export function stateOf(req: IncomingMessage): RequestState | undefined {
+  return (req as WithState | null | undefined)?.[kState];
+}
+
+// The requests in flight on each socket. A response queued behind another on a pipelined
+// connection that the client drops emits neither 'finish' nor 'close': the socket's own
+// 'close' ends it. One listener per socket, however many requests it carries.
+const inFlight = new WeakMap<Socket, Set<RequestState>>();
+
+function onSocketClose(this: Socket): void {
+  const states = inFlight.get(this);
+  if (states === undefined) return;
+  inFlight.delete(this);
+  for (const state of states) state.end(!state.res.writableFinished);
+}
+
+/** Ends `state` when its socket closes, if nothing ended it before. */
+export function endWithSocket(state: RequestState): void {
+  const socket = state.req.socket;
+  if (socket === null || socket === undefined) return;
+  let states = inFlight.get(socket);
+  if (states === undefined) {
+    try {
+      socket.once('close', onSocketClose);
+    } catch {
+      return; // a socket that refuses listeners: the response's own events still end it
+    }
+    states = new Set();
+    inFlight.set(socket, states);
+  }
+  states.add(state);
+}
+
+function releaseSocket(state: RequestState): void {
+  const socket = state.req.socket;
+  if (socket !== null && socket !== undefined) inFlight.get(socket)?.delete(state);
+}
+
+/**
+ * The context a request lifecycle started for `req`, or `undefined` when none did.
+ *
+ * @example
+ * app.get('/', (req, res) => res.json({ traceId: requestContext(req)?.traceId }));
+ */
+export function requestContext(req: IncomingMessage): TraceContext | undefined {
+  return stateOf(req)?.context;
+}
+
+/**
+ * Records the error a handler failed the request with, so the request's `onDone` (and its
+ * request log line) reports it. The first error recorded wins. No-op for a request no
+ * lifecycle started.
+ *
+ * @example
+ * app.use((err, req, res, next) => {
+ *   recordRequestError(req, err);
+ *   next(err);
+ * });
+ */
+export function recordRequestError(req: IncomingMessage, error: unknown): void {
+  const state = stateOf(req);
+  if (state !== undefined && state.failure === undefined) state.failure = toError(error);
+}

@@ -1,0 +1,52 @@
+import type { RequestDone } from './done.js';
+import { clip, type LineBasics, roundMs } from './request-line.js';
+
+/** A request line's message, from the outcome and the parts the line computed already. */
+export type MessageOf = (done: RequestDone, basics: LineBasics) => string;
+
+export const DEFAULT_MESSAGE = '{method} {path} {status} {duration}ms';
+const PLACEHOLDER = /\{(\w+)\}/g;
+const PLACEHOLDERS = ['method', 'path', 'route', 'status', 'duration', 'ttfb', 'aborted'];
+
+function value(name: string, done: RequestDone, basics: LineBasics): string {
+  switch (name) {
+    case 'method':
+      return clip(basics.method, 64);
+    case 'path':
+      return clip(basics.path, 256);
+    case 'route':
+      return basics.route ?? '';
+    case 'status':
+      return String(done.statusCode);
+    case 'duration':
+      return String(roundMs(done.durationMs));
+    case 'ttfb':
+      return done.timeToFirstByteMs === undefined ? '' : String(roundMs(done.timeToFirstByteMs));
+    default:
+      return done.aborted ? 'aborted' : '';
+  }
+}
+
+/**
+ * Compiles a message option: a template with {method} {path} {route} {status} {duration}
+ * {ttfb} {aborted}, or a function of the outcome. An unknown placeholder is refused now,
+ * with a `TypeError` whose message starts with `prefix`.
+ */
+export function compileMessage(
+  message: string | ((done: RequestDone) => string),
+  prefix: string,
+): MessageOf {
+  if (typeof message === 'function') return (done) => String(message(done));
+  if (typeof message !== 'string') {
+    throw new TypeError(`${prefix}: message must be a template string or a function`);
+  }
+  for (const [, name = ''] of message.matchAll(PLACEHOLDER)) {
+    if (!PLACEHOLDERS.includes(name)) {
+      throw new TypeError(
+        `${prefix}: message template: unknown placeholder {${name}} (${PLACEHOLDERS.join(', ')})`,
+      );
+    }
+  }
+  return (done, basics) =>
+    message.replace(PLACEHOLDER, (_match, name: string) => value(name, done, basics));
+}

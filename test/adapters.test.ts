@@ -12,6 +12,7 @@ import express4 from 'express4';
 import Koa3 from 'koa';
 import Koa2 from 'koa2';
 import { afterEach, describe, expect, it } from 'vitest';
+import { random } from '../packages/core/test-support/random.js';
 import { concurrentRequests } from './support/load.js';
 import { Probes } from './support/probes.js';
 import { expectedTraceId } from './support/scenario.js';
@@ -48,7 +49,7 @@ describe.each([
         (req as { traceContext?: { traceId: string } }).traceContext?.traceId,
       );
       res.on('finish', () => probes.record('finish', expected, current()?.traceId));
-      setTimeout(() => res.send('ok'), Math.random() * 10);
+      setTimeout(() => res.send('ok'), random() * 10);
     });
     const port = await listen(app);
     expect(await concurrentRequests(port, 300, true)).toBe(300);
@@ -90,7 +91,7 @@ describe.each([
       );
       // Koa ends the response after the middleware promise settles, outside every run().
       ctx.res.on('finish', () => probes.record('finish', expected, current()?.traceId));
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10));
+      await new Promise((resolve) => setTimeout(resolve, random() * 10));
       await next();
       probes.record('after next', expected, current()?.traceId);
       ctx.body = 'ok';

@@ -31,6 +31,7 @@ async function runBoth(label: string, drive: (port: number) => Promise<unknown>)
       // Plain ALS may never write some lines: do not wait long for those.
       await settle(lines, make === plainVariant ? 1000 : 5000);
     } finally {
+      // Closed before counting: every request has ended, so any second line has come too.
       await server.close();
       scenario.stop();
     }

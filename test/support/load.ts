@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
+import { random } from '../../packages/core/test-support/random.js';
 
 export function randomTraceparent(): { traceId: string; header: string } {
   const traceId = randomBytes(16).toString('hex');
@@ -41,8 +42,8 @@ export async function concurrentRequests(
               );
               req.on('error', reject);
               req.write(`part one of ${i};`);
-              setTimeout(() => req.end('part two'), Math.random() * 5);
-            }, Math.random() * 20);
+              setTimeout(() => req.end('part two'), random() * 5);
+            }, random() * 20);
           }),
       ),
     );
@@ -147,7 +148,7 @@ export async function abortedRequests(port: number, count: number): Promise<void
           req.on('close', () => resolve());
           // Destroyed once the whole request is on the wire, while the server is still
           // busy with it (the scenario answers after 0-10 ms and more).
-          req.end('abort me', () => setTimeout(() => req.destroy(), 1 + Math.random() * 6));
+          req.end('abort me', () => setTimeout(() => req.destroy(), 1 + random() * 6));
         }),
     ),
   );

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import { random } from '../../packages/core/test-support/random.js';
 import { Probes } from './probes.js';
 
 /**
@@ -109,7 +110,7 @@ export function createLateWork(hooks: LateWorkHooks) {
       log('own timer');
       res.on('finish', () => log('res finish (added late)'));
       endResponse(mode, res, log, chunks);
-    }, Math.random() * 10);
+    }, random() * 10);
   }
 
   function endResponse(
@@ -121,7 +122,7 @@ export function createLateWork(hooks: LateWorkHooks) {
     const body = `ok ${mode} ${chunks}`;
     switch (mode) {
       case 'timeout':
-        setTimeout(() => res.end(body), Math.random() * 5);
+        setTimeout(() => res.end(body), random() * 5);
         return;
       case 'pool':
         pool ??= new Pool();
@@ -143,7 +144,7 @@ export function createLateWork(hooks: LateWorkHooks) {
         return;
       case 'queue':
         queue.push(
-          Math.random() * 5,
+          random() * 5,
           hooks.wrap(() => {
             log('startup-timer queue');
             res.end(body);
@@ -157,10 +158,10 @@ export function createLateWork(hooks: LateWorkHooks) {
         let left = 3;
         const push = hooks.wrap(() => {
           stream.push(`${body} chunk ${left}\n`);
-          if (--left > 0) queue.push(Math.random() * 3, push);
+          if (--left > 0) queue.push(random() * 3, push);
           else stream.push(null);
         });
-        queue.push(Math.random() * 3, push);
+        queue.push(random() * 3, push);
         return;
       }
     }

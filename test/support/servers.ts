@@ -83,13 +83,18 @@ export async function startServer(handler: (req: IncomingMessage, res: ServerRes
   const server = http.createServer(handler);
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  let closed: Promise<void> | undefined;
   return {
     port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
+    /** Closes every connection and the server; once it resolves, every request has ended
+     * and the callbacks queued by the connections' 'close' events have run. */
+    close() {
+      closed ??= new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      }).then(() => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve))));
+      return closed;
+    },
   };
 }
 
@@ -97,6 +102,4 @@ export async function startServer(handler: (req: IncomingMessage, res: ServerRes
 export async function settle(lines: RequestLines, maxMs = 5000): Promise<void> {
   const until = Date.now() + maxMs;
   while (!lines.settled() && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-  // Let late duplicates, if any, arrive before counting.
-  await new Promise((r) => setTimeout(r, 50));
 }

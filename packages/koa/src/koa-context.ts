@@ -20,8 +20,8 @@ export interface TraceState {
   traceContext?: TraceContext;
 }
 
-// The Koa context of a Node request, for hooks that only get (req, res): a symbol property
-// (a WeakMap keyed by requests costs micro-seconds per request under load).
+// The Koa context of a Node request, for hooks that only get (req, res): private per-request
+// state under a symbol.
 const kKoaContext = Symbol.for('@tracebridge/koa.context');
 type WithKoa = IncomingMessage & { [kKoaContext]?: KoaContextLike };
 

@@ -43,14 +43,10 @@ export interface RequestLoggerOptions extends Omit<RequestLogOptions, 'route'> {
 export function requestLogger(options: RequestLoggerOptions) {
   const { onDone, errors } = koaRequestLog(options);
   const lifecycle = createRequestLifecycle({ onDone });
-  // Not an async function, and no promise of its own to watch for errors: each promise costs
-  // a hook call while AsyncLocalStorage is on, on Node's async_hooks lines.
   const enter = (_context: TraceContext, ctx: KoaContextLike, next: KoaNext): Promise<unknown> => {
     rememberContext(ctx);
     return downstream(ctx, next, errors);
   };
-  // Not an async function, and no promise of its own to watch for errors: each promise costs
-  // a hook call while AsyncLocalStorage is on, on Node's async_hooks lines.
   return function tracebridgeRequestLogger(ctx: KoaContextLike, next: KoaNext): Promise<unknown> {
     return lifecycle.run(ctx.req, ctx.res, enter, ctx, next);
   };
@@ -124,8 +120,8 @@ export function koaRequestLog(options: RequestLoggerOptions): KoaRequestLog {
  * `next()`, called in the request's context, errors thrown downstream logged. Koa hands
  * every error that fails a request — thrown downstream, synchronously or not, or a streamed
  * body's — to `ctx.onerror`: an own `onerror` on the request's context writes the error line
- * and then calls the app's (no prototype touched), with no promise or closure per request
- * to watch the chain (each promise costs a hook call on Node's async_hooks lines). A context
+ * and then calls the app's (no prototype touched). Watching the chain's promise would miss
+ * a streamed body's error, which Koa reports after the middleware chain settled. A context
  * whose `onerror` someone already replaced for this request, or a chain run without Koa, is
  * watched through its promise instead: the error is logged and thrown on.
  */

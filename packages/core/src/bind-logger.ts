@@ -40,12 +40,14 @@ let warned = false;
  */
 export function guardedWrite(
   logger: unknown,
-  write: (...args: unknown[]) => unknown,
+  write: WritableLogger['write'],
   thisArg: unknown,
-  args: unknown[],
+  info: unknown,
+  encoding: unknown,
+  callback: unknown,
 ): unknown {
   try {
-    return write.apply(thisArg, args);
+    return write.call(thisArg, info, encoding, callback);
   } catch (error) {
     reportWriteError(logger, error);
     return false;
@@ -106,33 +108,43 @@ export function bindLogger<L extends WritableLogger | ChildLogger>(
 
 function bindWritable(logger: WritableLogger, ctx: TraceContext | undefined): WritableLogger {
   const bound = Object.create(logger) as WritableLogger;
-  bound.write = function boundWrite(this: unknown, ...args: unknown[]): unknown {
-    stampRecord(args[0], ctx);
+  bound.write = function boundWrite(info: unknown, encoding?: unknown, callback?: unknown) {
+    stampRecord(info, ctx);
+    const write = logger.write;
     if (ctx === undefined || current() === ctx) {
-      return guardedWrite(logger, logger.write, logger, args);
+      return guardedWrite(logger, write, logger, info, encoding, callback);
     }
-    return run(ctx, guardedWrite, logger, logger.write, logger, args);
+    return run(ctx, guardedWrite, logger, write, logger, info, encoding, callback);
   };
   return bound;
 }
 
 /**
- * Writes one line: `logger.log({ ...fields, level, message })` on a Winston-style logger
- * (the one-argument form, which takes the record as it is: `log(level, message, meta)`
- * would take the fields for splat arguments when the message holds a `%s`-like token),
- * `logger[level](fields, message)` on a pino-style one.
+ * Writes one line with `ctx`'s ids, as `bindLogger(logger, ctx)` would write it. `fields` is
+ * a record of the caller's own, which becomes the line.
+ *
+ * A Winston-style logger gets `bindLogger(logger, ctx).log(record)` with `level` and
+ * `message` added: the one-argument form, which takes the record as it is
+ * (`log(level, message, meta)` would take the fields for splat arguments when the message
+ * holds a `%s`-like token). A pino-style logger gets `logger[level](ids + fields, message)`:
+ * the line a bound child would write, without making a child for one line.
  */
 export function writeLine(
-  logger: unknown,
+  logger: WritableLogger | ChildLogger,
+  ctx: TraceContext | undefined,
   level: string,
   message: string,
   fields: Record<PropertyKey, unknown>,
 ): void {
-  const target = logger as Record<string, unknown>;
-  if (typeof target.log === 'function') {
-    (target.log as (info: object) => unknown).call(logger, { ...fields, level, message });
+  if (isWritable(logger)) {
+    fields.level = level;
+    fields.message = message;
+    const bound = bindLogger(logger, ctx) as WritableLogger & { log(info: object): unknown };
+    bound.log(fields);
     return;
   }
+  const target = logger as unknown as Record<string, unknown>;
   const method = typeof target[level] === 'function' ? target[level] : target.info;
-  if (typeof method === 'function') method.call(logger, fields, message);
+  const line = ctx === undefined ? fields : Object.assign(idFields(ctx), fields);
+  if (typeof method === 'function') method.call(logger, line, message);
 }

@@ -1,5 +1,5 @@
 import { isValidSpanId, isValidTraceId, randomSpanId, randomTraceId } from './ids.js';
-import { attachOtelContext, brandedObject, isBranded } from './store.js';
+import { attachOtelHolder, brandedObject, isBranded } from './store.js';
 import { isValidTraceState } from './w3c/tracestate.js';
 
 /** The sampled bit of W3C `trace-flags`. */
@@ -62,7 +62,7 @@ export function sealContext(init: TraceContextInit, otelContext?: unknown): Trac
   if (init.parentSpanId !== undefined) ctx.parentSpanId = init.parentSpanId;
   if (init.requestId !== undefined) ctx.requestId = init.requestId;
   if (init.fields !== undefined) ctx.fields = Object.freeze({ ...init.fields });
-  if (otelContext !== undefined) attachOtelContext(ctx, otelContext);
+  attachOtelHolder(ctx, otelContext);
   return Object.freeze(ctx) as unknown as TraceContext;
 }
 

@@ -1,5 +1,5 @@
 import type { SpanContext } from '@opentelemetry/api';
-import { context } from '@opentelemetry/api';
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { createTraceContext, sealContext, type TraceContext } from './context.js';
 import { activeSpanContext, fromSpanContext, withOtelContext } from './otel.js';
 import { isBranded, runStored, storedContext } from './store.js';
@@ -21,14 +21,19 @@ const refined = new WeakMap<SpanContext, { base: TraceContext; value: TraceConte
  */
 export function current(): TraceContext | undefined {
   const stored = storedContext();
-  const spanContext = activeSpanContext();
-  if (spanContext === undefined) return stored;
-  if (stored === undefined) return contextOfSpan(spanContext);
-  // A remote span context is the caller's span — this service's parent, never a child.
+  if (stored === undefined) {
+    const spanContext = activeSpanContext();
+    return spanContext === undefined ? undefined : contextOfSpan(spanContext);
+  }
+  const spanContext = trace.getSpan(context.active())?.spanContext();
+  // A remote span context is the caller's span — this service's parent, never a child. A
+  // span of another trace, or the stored span itself, leaves the store as it is.
   if (
+    spanContext === undefined ||
     spanContext.isRemote === true ||
     spanContext.traceId !== stored.traceId ||
-    spanContext.spanId === stored.spanId
+    spanContext.spanId === stored.spanId ||
+    !isSpanContextValid(spanContext)
   ) {
     return stored;
   }
@@ -36,10 +41,12 @@ export function current(): TraceContext | undefined {
   if (cached !== undefined && cached.base === stored) return cached.value;
   const value = sealContext(
     {
-      ...stored,
+      traceId: stored.traceId,
       spanId: spanContext.spanId,
       traceFlags: spanContext.traceFlags & 0xff,
-      parentSpanId: undefined,
+      traceState: stored.traceState,
+      requestId: stored.requestId,
+      fields: stored.fields,
     },
     context.active(),
   );

@@ -10,7 +10,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { createTraceContext, sealContext, type TraceContext } from './context.js';
-import { linkedOtelContext } from './store.js';
+import { otelContextOf } from './store.js';
 import { normalizeTraceState } from './w3c/tracestate.js';
 
 /**
@@ -109,22 +109,16 @@ export function activeSpanContext(): SpanContext | undefined {
   return spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 
-// An OTel Context for each context that did not come from one, made once.
-const madeFor = new WeakMap<TraceContext, Context>();
+/** A root OTel Context whose (remote) span context is `ctx`'s ids. */
+const rootWithIds = (ctx: TraceContext): Context =>
+  trace.setSpanContext(ROOT_CONTEXT, toSpanContext(ctx, true));
 
 /**
  * The OTel Context that belongs to `ctx`: the one it was derived from, else a root context
  * whose (remote) span context is `ctx`, so that spans started inside become its children.
  */
 export function otelContextFor(ctx: TraceContext): Context {
-  const linked = linkedOtelContext(ctx) as Context | undefined;
-  if (linked !== undefined) return linked;
-  let made = madeFor.get(ctx);
-  if (made === undefined) {
-    made = trace.setSpanContext(ROOT_CONTEXT, toSpanContext(ctx, true));
-    madeFor.set(ctx, made);
-  }
-  return made;
+  return otelContextOf(ctx, rootWithIds);
 }
 
 /** Runs `fn` in the OTel Context that belongs to `ctx` (see otelContextFor). */

@@ -91,13 +91,25 @@ export function isBranded(value: unknown): boolean {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === slot.proto;
 }
 
-// The OTel Context a TraceContext was derived from, kept on the (frozen) context itself.
+// The OpenTelemetry Context that goes with a TraceContext: the one it was derived from, or
+// one made from its ids the first time it is needed. Kept in a holder on the (frozen)
+// context itself, so that it lives and dies with the context.
 const kOtelContext = Symbol.for('@tracebridge/core.otelContext');
 
-export function attachOtelContext(target: object, otelContext: unknown): void {
-  Object.defineProperty(target, kOtelContext, { value: otelContext });
+interface OtelHolder {
+  context: unknown;
 }
 
-export function linkedOtelContext(ctx: TraceContext): unknown {
-  return (ctx as unknown as Record<symbol, unknown>)[kOtelContext];
+/** Gives a context under construction (not frozen yet) its holder. */
+export function attachOtelHolder(target: object, otelContext: unknown): void {
+  const holder: OtelHolder = { context: otelContext };
+  Object.defineProperty(target, kOtelContext, { value: holder });
+}
+
+/** The OpenTelemetry Context of `ctx`, made by `make` (once) when it has none yet. */
+export function otelContextOf<C>(ctx: TraceContext, make: (ctx: TraceContext) => C): C {
+  const holder = (ctx as unknown as Record<symbol, OtelHolder | undefined>)[kOtelContext];
+  if (holder === undefined) return make(ctx);
+  holder.context ??= make(ctx);
+  return holder.context as C;
 }

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestState } from './done.js';
 import { toError } from './done.js';
 
-type Emit = (this: unknown, event: string | symbol, ...args: unknown[]) => boolean;
+type Emit = (this: Emitter, event: string | symbol, ...args: unknown[]) => boolean;
 
 interface Emitter {
   emit: Emit;
@@ -22,7 +22,9 @@ export function bindRequest(req: IncomingMessage, state: RequestState): void {
   const emitter = req as unknown as Emitter;
   const emit = emitter.emit;
   const scope = state.scope;
-  emitter.emit = function tracebridgeEmit(this: unknown, ...args: Parameters<Emit>) {
+  emitter.emit = function tracebridgeEmit(this: Emitter, ...args: Parameters<Emit>) {
+    // An event nobody listens to runs no code that could read the context.
+    if (this.listenerCount(args[0]) === 0) return emit.apply(this, args);
     return scope.run(emit, this, args);
   };
 }
@@ -48,11 +50,11 @@ export function bindResponse(res: ServerResponse, state: RequestState): void {
 
 /** The response's 'finish' or 'close': its listeners, then the end of the request (even
  * when a listener throws). */
-function emitThenEnd(this: unknown, state: RequestState, emit: Emit, args: Parameters<Emit>) {
+function emitThenEnd(this: Emitter, state: RequestState, emit: Emit, args: Parameters<Emit>) {
   try {
     return emit.apply(this, args);
   } finally {
-    state.end(args[0] === 'close' && !state.res.writableFinished);
+    state.end(args[0] === 'close' && !state.res.writableFinished, undefined, true);
   }
 }
 
@@ -63,7 +65,7 @@ function emitThenEnd(this: unknown, state: RequestState, emit: Emit, args: Param
  * has ended, an 'error' is emitted as it is, and thrown by Node when nobody listens.
  */
 function failThenEmit(this: Emitter, state: RequestState, emit: Emit, args: Parameters<Emit>) {
-  state.end(!state.res.writableFinished, toError(args[1]));
+  state.end(!state.res.writableFinished, toError(args[1]), true);
   if (this.listenerCount('error') > 0) return emit.apply(this, args);
   if (this.listenerCount(errorMonitor) > 0) emit.call(this, errorMonitor, ...args.slice(1));
   return true;

@@ -48,9 +48,10 @@ export class RequestState {
     readonly report: (error: unknown) => void,
   ) {}
 
-  /** Ends the request, once: later calls do nothing. Runs every done callback, each in the
-   * request's scope; one that throws is reported and the others still run. */
-  end(aborted: boolean, error?: Error): void {
+  /** Ends the request, once: later calls do nothing. Runs every done callback in the
+   * request's scope (`inScope`: the caller runs in it already); one that throws is reported
+   * and the others still run. */
+  end(aborted: boolean, error?: Error, inScope = false): void {
     if (this.result !== undefined) return;
     const end = process.hrtime.bigint();
     releaseSocket(this);
@@ -66,15 +67,16 @@ export class RequestState {
       timeToFirstByteMs: firstByte === undefined ? undefined : toMs(firstByte - this.timing.start),
       durationMs: toMs(end - this.timing.start),
     };
-    for (const callback of this.callbacks) this.notify(callback);
+    for (const callback of this.callbacks) this.notify(callback, inScope);
   }
 
   /** Calls `callback` with the result, in the request's scope, if the request has ended. */
-  notify(callback: DoneCallback): void {
+  notify(callback: DoneCallback, inScope = false): void {
     const result = this.result;
     if (result === undefined) return;
     try {
-      this.scope.run(callback, undefined, [result]);
+      if (inScope) callback(result);
+      else this.scope.run(callback, undefined, [result]);
     } catch (error) {
       this.report(error);
     }
@@ -103,38 +105,41 @@ export function stateOf(req: IncomingMessage): RequestState | undefined {
   return (req as WithState | null | undefined)?.[kState];
 }
 
-// The requests in flight on each socket. A response queued behind another on a pipelined
-// connection that the client drops emits neither 'finish' nor 'close': the socket's own
-// 'close' ends it. One listener per socket, however many requests it carries.
-const inFlight = new WeakMap<Socket, Set<RequestState>>();
+// The requests in flight on each socket, under a symbol of ours on the socket. A response
+// queued behind another on a pipelined connection that the client drops emits neither
+// 'finish' nor 'close': the socket's own 'close' ends it. One listener per socket, however
+// many requests it carries.
+const kInFlight = Symbol.for('@tracebridge/core.requestsInFlight');
 
-function onSocketClose(this: Socket): void {
-  const states = inFlight.get(this);
+type TrackedSocket = Socket & { [kInFlight]?: Set<RequestState> | undefined };
+
+function onSocketClose(this: TrackedSocket): void {
+  const states = this[kInFlight];
   if (states === undefined) return;
-  inFlight.delete(this);
+  this[kInFlight] = undefined;
   for (const state of states) state.end(!state.res.writableFinished);
 }
 
 /** Ends `state` when its socket closes, if nothing ended it before. */
 export function endWithSocket(state: RequestState): void {
-  const socket = state.req.socket;
+  const socket = state.req.socket as TrackedSocket | null | undefined;
   if (socket === null || socket === undefined) return;
-  let states = inFlight.get(socket);
-  if (states === undefined) {
-    try {
+  try {
+    let states = socket[kInFlight];
+    if (states === undefined) {
       socket.once('close', onSocketClose);
-    } catch {
-      return; // a socket that refuses listeners: the response's own events still end it
+      states = new Set();
+      socket[kInFlight] = states;
     }
-    states = new Set();
-    inFlight.set(socket, states);
+    states.add(state);
+  } catch {
+    // A socket that refuses to be touched (HTTP/2's compatibility API guards its socket):
+    // the response's own events still end the request.
   }
-  states.add(state);
 }
 
 function releaseSocket(state: RequestState): void {
-  const socket = state.req.socket;
-  if (socket !== null && socket !== undefined) inFlight.get(socket)?.delete(state);
+  (state.req.socket as TrackedSocket | null | undefined)?.[kInFlight]?.delete(state);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { bindLogger, type ChildLogger, type WritableLogger, writeLine } from '../bind-logger.js';
+import { type ChildLogger, type WritableLogger, writeLine } from '../bind-logger.js';
 import { current } from '../current.js';
 import { idFields } from '../log-record.js';
 import { recordRequestError, requestContext } from './done.js';
@@ -77,9 +77,10 @@ export function createErrorLog(options: ErrorLogOptions) {
       const lineLevel = typeof level === 'function' ? level(error, extra.statusCode) : level;
       if (lineLevel === 'silent') return;
       const { type, message, stack } = describeError(error);
-      let record: Record<string, unknown> = {};
+      const record: Record<string, unknown> = {};
       try {
-        record = { ...fields?.(error, req) };
+        const extra = fields?.(error, req);
+        if (typeof extra === 'object' && extra !== null) Object.assign(record, extra);
       } catch {
         // A throwing fields hook costs its fields, not the line.
       }
@@ -91,12 +92,7 @@ export function createErrorLog(options: ErrorLogOptions) {
       if (extra.statusCode !== undefined) record['http.response.status_code'] = extra.statusCode;
       const ctx = requestContext(req) ?? current();
       if (traceFields && ctx !== undefined) Object.assign(record, idFields(ctx));
-      writeLine(
-        bindLogger(logger as WritableLogger | ChildLogger, ctx),
-        lineLevel,
-        message,
-        record,
-      );
+      writeLine(logger as WritableLogger | ChildLogger, ctx, lineLevel, message, record);
     } catch {
       // Logging must never stand between the error and the framework's error handling.
     }

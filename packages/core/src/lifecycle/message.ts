@@ -47,6 +47,13 @@ export function compileMessage(
       );
     }
   }
-  return (done, basics) =>
-    message.replace(PLACEHOLDER, (_match, name: string) => value(name, done, basics));
+  // Literal text at even indexes, placeholder names at odd ones.
+  const parts = message.split(PLACEHOLDER);
+  return (done, basics) => {
+    let text = parts[0] as string;
+    for (let i = 1; i < parts.length; i += 2) {
+      text += value(parts[i] as string, done, basics) + (parts[i + 1] as string);
+    }
+    return text;
+  };
 }

@@ -39,18 +39,18 @@ export function lineBasics(req: IncomingMessage, route: string | undefined): Lin
 }
 
 /**
- * The request line's fields, named after OpenTelemetry's HTTP semantic conventions. Every
- * value taken from the request is clipped, and secrets (listed headers, query parameters)
- * are redacted.
+ * Adds the request line's fields to `record`, named after OpenTelemetry's HTTP semantic
+ * conventions. Every value taken from the request is clipped, and secrets (listed headers,
+ * query parameters) are redacted.
  */
-export function requestLineFields(
+export function addRequestLineFields(
+  record: Record<string, unknown>,
   done: RequestDone,
   basics: LineBasics,
   clientAddress: string | undefined,
   settings: RequestLineSettings,
-): Record<string, unknown> {
+): void {
   const { req, res } = done;
-  const record: Record<string, unknown> = {};
   if (KNOWN_METHODS.has(basics.method)) record['http.request.method'] = basics.method;
   else {
     record['http.request.method'] = '_OTHER';
@@ -84,7 +84,6 @@ export function requestLineFields(
   for (const name of settings.responseHeaders) {
     addHeader(record, `http.response.header.${name}`, res.getHeader(name), settings, name);
   }
-  return record;
 }
 
 /** Milliseconds rounded to the microsecond, as the line and its message show them. */

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bindLogger, type ChildLogger, type WritableLogger, writeLine } from '../bind-logger.js';
+import { type ChildLogger, type WritableLogger, writeLine } from '../bind-logger.js';
 import { idFields } from '../log-record.js';
 import type { RequestDone } from './done.js';
 import { compileMessage, DEFAULT_MESSAGE } from './message.js';
-import { lineBasics, type RequestLineSettings, requestLineFields } from './request-line.js';
+import { addRequestLineFields, lineBasics, type RequestLineSettings } from './request-line.js';
 
 /** A logger a request or error line can be written to: Winston-style
  * `log(info)`, or pino-style `logger[level](fields, message)` with `child()`. */
@@ -186,12 +186,14 @@ export function createRequestLog(options: RequestLogOptions): (done: RequestDone
     );
     const client = callHook(() => clientAddress?.(req)) ?? req.socket?.remoteAddress;
     // The user's fields first: the standard ones are written over them, never the reverse.
+    // The user's fields first: the standard ones are written over them, never the reverse.
+    const record: Record<string, unknown> = {};
     const extra = callHook(() => fields?.(req, res));
-    const record: Record<string, unknown> = typeof extra === 'object' ? { ...extra } : {};
-    Object.assign(record, requestLineFields(done, basics, client, settings));
+    if (typeof extra === 'object' && extra !== null) Object.assign(record, extra);
+    addRequestLineFields(record, done, basics, client, settings);
     if (traceFields) Object.assign(record, idFields(done.context));
-    const bound = bindLogger(logger as WritableLogger | ChildLogger, done.context);
-    writeLine(bound, lineLevel, message(done, basics), record);
+    const target = logger as WritableLogger | ChildLogger;
+    writeLine(target, done.context, lineLevel, message(done, basics), record);
   };
 }
 

@@ -1,6 +1,7 @@
 import { guardedWrite, type WritableLogger } from '../bind-logger.js';
 import { current } from '../current.js';
-import { stampRecord } from '../log-record.js';
+import { capturedContext, stampRecord } from '../log-record.js';
+import type { FieldsWriter } from '../trace-fields.js';
 
 const kCapturing = Symbol.for('@tracebridge/core.winston.captureOnWrite');
 
@@ -39,6 +40,14 @@ function checkLogger(logger: unknown): asserts logger is WritableLogger {
  * }));
  */
 export function captureOnWrite<L extends WritableLogger>(logger: L): L {
+  return capture(logger, undefined);
+}
+
+/**
+ * {@link captureOnWrite}, and with `writeFields` the ids written onto each record right
+ * there, in the fields `writeFields` names — no format needed (what createLogger does).
+ */
+export function capture<L extends WritableLogger>(logger: L, writeFields?: FieldsWriter): L {
   checkLogger(logger);
   if (Object.hasOwn(logger, kCapturing)) return logger;
   const own = Object.hasOwn(logger, 'write') ? logger.write : undefined;
@@ -46,7 +55,11 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
   if (descriptor !== undefined && descriptor.configurable !== true) {
     // A Winston child holds a fixed `write`: capture in a logger that inherits from it.
     return Object.create(logger, {
-      write: { configurable: true, writable: true, value: capturing(logger, () => logger.write) },
+      write: {
+        configurable: true,
+        writable: true,
+        value: capturing(logger, () => logger.write, writeFields),
+      },
       [kCapturing]: { value: true },
     }) as L;
   }
@@ -57,15 +70,24 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
   Object.defineProperty(logger, 'write', {
     configurable: true,
     writable: true,
-    value: capturing(logger, next),
+    value: capturing(logger, next, writeFields),
   });
   Object.defineProperty(logger, kCapturing, { value: true });
   return logger;
 }
 
-function capturing(logger: WritableLogger, next: () => Write): Write {
-  return function captureWrite(this: unknown, ...args: unknown[]): unknown {
-    stampRecord(args[0], current());
-    return guardedWrite(logger, next(), this, args);
+// A stream's write takes (chunk, encoding, callback); Winston's log() passes the record only.
+function capturing(
+  logger: WritableLogger,
+  next: () => Write,
+  writeFields: FieldsWriter | undefined,
+): Write {
+  return function captureWrite(this: unknown, info: unknown, encoding?: unknown, cb?: unknown) {
+    stampRecord(info, current());
+    if (writeFields !== undefined) {
+      const ctx = capturedContext(info);
+      if (ctx !== null && ctx !== undefined) writeFields(info as Record<PropertyKey, unknown>, ctx);
+    }
+    return guardedWrite(logger, next(), this, info, encoding, cb);
   };
 }

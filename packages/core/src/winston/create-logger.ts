@@ -1,10 +1,14 @@
 import { createRequire } from 'node:module';
 import type winston from 'winston';
-import { captureOnWrite } from './capture.js';
-import { type TraceFormatOptions, traceFormat } from './format.js';
+import { type TraceFieldsOptions, traceFieldsWriter } from '../trace-fields.js';
+import { capture } from './capture.js';
 
-/** Winston's own logger options, plus the options of {@link traceFormat}. */
-export type CreateLoggerOptions = winston.LoggerOptions & { trace?: TraceFormatOptions };
+/** Winston's own logger options, plus the names of the id fields (as {@link traceFormat}'s). */
+export type CreateLoggerOptions = winston.LoggerOptions & { trace?: TraceFieldsOptions };
+
+function fail(message: string): never {
+  throw new TypeError(`@tracebridge/core/winston: createLogger: trace: ${message}`);
+}
 
 // Loaded on first use, so that importing this entry (for bindLogger or traceFormat, say)
 // never loads winston by itself.
@@ -24,25 +28,23 @@ function loadWinston(): typeof winston {
 }
 
 /**
- * `winston.createLogger()` with tracebridge applied: {@link traceFormat} first in the
- * format chain (then yours, or by default one JSON line per record) and
- * {@link captureOnWrite} on the logger, so every record carries the ids of the context it
- * was written in. The default JSON keeps the record's key order and is written by
- * `JSON.stringify`; a record that cannot be (a circular reference, a BigInt) goes through
- * Winston's `format.json()` instead — the same line Winston would write, nothing lost.
+ * `winston.createLogger()` with tracebridge applied: every record gets the ids of the
+ * context it is written in — as fields (`trace_id`, `span_id`, `trace_flags`, or the names
+ * `trace` asks for, as {@link traceFormat}'s options), written onto the record the moment it
+ * is written, so no format is needed and none can run too late — and carries that context
+ * too ({@link captureOnWrite}). Your `format` runs as given; by default one JSON line per
+ * record, in the record's key order, written by `JSON.stringify` (a record it refuses, with
+ * a circular reference or a BigInt, goes through Winston's `format.json()`: nothing lost).
  *
  * @example
  * const logger = createLogger({ transports: [new winston.transports.Console()] });
  * logger.info('hello'); // {"level":"info","message":"hello","trace_id":"…","span_id":"…",…}
  */
 export function createLogger(options: CreateLoggerOptions = {}): winston.Logger {
+  const { trace = {}, format, ...rest } = options;
+  const writeFields = traceFieldsWriter(trace, fail);
   const w = loadWinston();
-  const { trace, format, ...rest } = options;
-  const logger = w.createLogger({
-    ...rest,
-    format: w.format.combine(traceFormat(trace), format ?? jsonLine(w)),
-  });
-  return captureOnWrite(logger);
+  return capture(w.createLogger({ ...rest, format: format ?? jsonLine(w) }), writeFields);
 }
 
 /**

@@ -180,7 +180,7 @@ describe('traceFormat options are checked once', () => {
     [{ keys: { spanId: false } }, /keys.spanId/],
     [{ requestId: 3 }, /requestId/],
     [{ fields: 'yes' }, /fields/],
-    [{ other: true }, /unknown traceFormat option "other"/],
+    [{ other: true }, /traceFormat: unknown option "other"/],
   ])('refuses %j with a TypeError', (options, message) => {
     // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
     expect(() => traceFormat(options as any)).toThrow(message);

@@ -55,12 +55,14 @@ describe.each([
   ['express-basic', 'server.mjs'],
   ['koa-basic', 'server.mjs'],
 ])('%s (the README quick start)', (name, file) => {
-  it('answers with the incoming trace, sets traceresponse, logs the request and the late line with its ids', async () => {
+  it('answers with the incoming trace, reports it in Server-Timing, logs the request and the late line with its ids', async () => {
     running = await startExample([file], {}, join(examples, name));
     const reply = await get(running.port, '/');
     expect(reply.status).toBe(200);
     expect(JSON.parse(reply.body).traceId).toBe(TRACE);
-    expect(reply.headers.traceresponse).toMatch(new RegExp(`^00-${TRACE}-[0-9a-f]{16}-01$`));
+    expect(reply.headers['server-timing']).toMatch(
+      new RegExp(`^trace;desc=00-${TRACE}-[0-9a-f]{16}-01$`),
+    );
     const r = running;
     await waitFor(() => jsonLines(r.output()).filter((l) => l.trace_id === TRACE).length >= 2);
     const lines = jsonLines(running.output()).filter((l) => l.trace_id === TRACE);

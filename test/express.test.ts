@@ -204,7 +204,9 @@ describe.each([
       expect(reply.status).toBe(200);
       const { traceId, requestId } = JSON.parse(reply.body);
       expect(traceId).toMatch(/^[0-9a-f]{32}$/);
-      expect(reply.headers.traceresponse).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-3]$/);
+      expect(reply.headers['server-timing']).toMatch(
+        /^trace;desc=00-[0-9a-f]{32}-[0-9a-f]{16}-0[0-3]$/,
+      );
       expect(reply.headers['x-request-id']).toBe(requestId);
       expect(requestId).toMatch(/^[A-Za-z0-9._~:@+/=-]{1,128}$/);
     }

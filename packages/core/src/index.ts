@@ -36,8 +36,10 @@ export {
   type HeaderCarrier,
   type RemoteParent,
   type TraceHeaders,
+  traceFromResponse,
   traceHeaders,
 } from './w3c/propagation.js';
+export { formatTraceMetric, parseTraceMetric, TRACE_METRIC } from './w3c/server-timing.js';
 export { formatTraceParent, parseTraceParent, type TraceParent } from './w3c/traceparent.js';
 export {
   formatTraceState,

@@ -38,6 +38,8 @@ export class RequestState {
   result: RequestDone | undefined = undefined;
   /** An error a handler failed the request with (recordRequestError); the first one wins. */
   failure: Error | undefined = undefined;
+  /** Whether the trace metric goes into the response's Server-Timing (once per request). */
+  traceMetric = false;
 
   constructor(
     readonly context: TraceContext,

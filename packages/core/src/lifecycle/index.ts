@@ -2,11 +2,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TraceContext } from '../context.js';
 import { run } from '../current.js';
 import { scopeForNew } from '../scope.js';
-import { formatTraceParent } from '../w3c/traceparent.js';
 import { bindRequest, bindResponse } from './binding.js';
 import { contextFromRequest } from './context-from-request.js';
 import { attachState, endWithSocket, RequestState, stateOf } from './done.js';
+import { beforeHead } from './head.js';
 import { type RequestLifecycleOptions, resolveOptions } from './options.js';
+import { addTraceMetric, setStartHeaders } from './response-headers.js';
 import { startTiming } from './timing.js';
 
 export type { RequestDone } from './done.js';
@@ -53,8 +54,9 @@ export interface RequestLifecycle {
 /**
  * The framework-neutral request lifecycle that the Express and Koa adapters wrap, for plain
  * `node:http` (or any framework exposing Node's `req`/`res`): one context per request,
- * `req` and `res` bound to it so that late listeners log the right ids, optional
- * `traceresponse`/request-id headers, and `onDone` exactly once per request.
+ * `req` and `res` bound to it so that late listeners log the right ids, optionally the
+ * trace on the response (Server-Timing) and a request-id header, and `onDone` exactly once
+ * per request.
  *
  * @example
  * const lifecycle = createRequestLifecycle({
@@ -81,50 +83,32 @@ export function createRequestLifecycle(options: RequestLifecycleOptions = {}): R
   /** A new request: its context, the scope it runs in, done-tracking, headers. */
   function open(req: IncomingMessage, res: ServerResponse): RequestState {
     const context = contextFromRequest(req, resolved, report);
-    const state = new RequestState(
-      context,
-      scopeForNew(context),
-      req,
-      res,
-      startTiming(res),
-      report,
-    );
+    const timing = startTiming(res);
+    const state = new RequestState(context, scopeForNew(context), req, res, timing, report);
     attachState(state);
     if (resolved.onDone !== undefined) state.callbacks.push(resolved.onDone);
     endWithSocket(state);
     bindRequest(req, state);
     bindResponse(res, state);
-    setHeaders(res, context);
+    setStartHeaders(res, context, resolved);
+    state.traceMetric = resolved.traceResponse === 'server-timing';
+    beforeHead(res, (args) => {
+      timing.headNow();
+      if (state.traceMetric) addTraceMetric(res, context, args);
+    });
     return state;
   }
 
   /** A request another lifecycle started: its context, with this one's headers and onDone. */
   function join(state: RequestState): TraceContext {
-    setHeaders(state.res, state.context);
+    setStartHeaders(state.res, state.context, resolved);
+    if (resolved.traceResponse === 'server-timing') state.traceMetric = true;
     if (resolved.onDone !== undefined) {
       state.callbacks.push(resolved.onDone);
       // Joined after the request already ended: report it now, still exactly once.
       state.notify(resolved.onDone);
     }
     return state.context;
-  }
-
-  function setHeaders(res: ServerResponse, context: TraceContext): void {
-    if (res.headersSent) return;
-    if (resolved.traceResponse) {
-      res.setHeader(
-        'traceresponse',
-        formatTraceParent({
-          traceId: context.traceId,
-          spanId: context.spanId,
-          traceFlags: context.traceFlags & 0x03,
-        }),
-      );
-    }
-    const header = resolved.requestId?.responseHeader;
-    if (header !== undefined && context.requestId !== undefined) {
-      res.setHeader(header, context.requestId);
-    }
   }
 
   function start(req: IncomingMessage, res: ServerResponse): TraceContext {

@@ -8,6 +8,7 @@ import { get, listen, type TestServer } from '../../test-support/http.js';
 import { installOtel } from '../../test-support/otel.js';
 import { random } from '../../test-support/random.js';
 import { current, run } from '../current.js';
+import { traceFromResponse, traceHeaders } from '../w3c/propagation.js';
 import { parseTraceParent } from '../w3c/traceparent.js';
 import {
   createRequestLifecycle,
@@ -116,6 +117,31 @@ describe('request context ids', () => {
     expect(ctx.traceState).toBeUndefined();
   });
 
+  it("keys of the current grammar and duplicated keys are inherited and passed on (the conformance harness's cases)", async () => {
+    const s = await serve({}, (req, res) =>
+      res.end(JSON.stringify(run(requestContext(req), traceHeaders))),
+    );
+    const longKey = `${'t'.repeat(242)}@v`;
+    const cases: [string | string[], string][] = [
+      ['foo@=1,foo@@bar=1,foo@bar@baz=1', 'foo@=1,foo@@bar=1,foo@bar@baz=1'],
+      [`${longKey}=1,t@${'v'.repeat(15)}=2`, `${longKey}=1,t@${'v'.repeat(15)}=2`],
+      ['foo=1,foo=1', 'foo=1'],
+      ['foo=1,bar=2,foo=2', 'foo=1,bar=2'],
+      [['foo=1', 'foo=2'], 'foo=1'],
+    ];
+    for (const [incoming, expected] of cases) {
+      const out = JSON.parse(
+        (await get(s.url, { traceparent: PARENT, tracestate: incoming })).body,
+      );
+      expect(out.tracestate, String(incoming)).toBe(expected);
+      expect(out.traceparent).toMatch(new RegExp(`^00-${TRACE}-`));
+    }
+    for (const invalid of ['@foo=1', `${'k'.repeat(257)}=1`]) {
+      const out = JSON.parse((await get(s.url, { traceparent: PARENT, tracestate: invalid })).body);
+      expect(out.tracestate, invalid).toBeUndefined();
+    }
+  });
+
   it('an active OpenTelemetry span is the source of the ids', async () => {
     const otel = installOtel();
     try {
@@ -179,16 +205,72 @@ describe('request context ids', () => {
 });
 
 describe('response headers', () => {
-  it("traceresponse carries this hop's ids", async () => {
+  it("traceResponse: true adds this hop's ids to Server-Timing as the `trace` metric", async () => {
     const s = await serve({ traceResponse: true });
     const reply = await get(s.url, { traceparent: PARENT });
     const ctx = JSON.parse(reply.body);
-    expect(parseTraceParent(reply.headers.traceresponse)).toEqual({
+    expect(reply.headers['server-timing']).toBe(`trace;desc=00-${TRACE}-${ctx.spanId}-01`);
+    expect(reply.headers.traceresponse).toBeUndefined();
+    expect(traceFromResponse(reply.headers)).toEqual({
       version: 0,
       traceId: TRACE,
       spanId: ctx.spanId,
       traceFlags: 1,
     });
+  });
+
+  it("the metric goes after the app's own Server-Timing metrics, however the app set them", async () => {
+    const ways: [string, (res: ServerResponse) => void][] = [
+      ['setHeader before the head', (res) => res.setHeader('Server-Timing', 'db;dur=53').end()],
+      [
+        'several lines',
+        (res) => res.setHeader('server-timing', ['db;dur=53', 'cache;desc="hit, warm"']).end(),
+      ],
+      [
+        'headers given to writeHead',
+        (res) => res.writeHead(200, { 'Server-Timing': 'db;dur=53' }).end(),
+      ],
+      ['a raw header list', (res) => res.writeHead(200, ['Server-Timing', 'db;dur=53']).end()],
+      [
+        'writeHead with a status message',
+        (res) => res.writeHead(200, 'OK', { 'server-timing': 'db;dur=53' }).end(),
+      ],
+    ];
+    const shared = { 'Server-Timing': 'db;dur=53' };
+    for (const [name, answer] of ways) {
+      const s = await serve({ traceResponse: 'server-timing' }, (_req, res) => answer(res));
+      const reply = await get(s.url, { traceparent: PARENT });
+      const value = String(reply.headers['server-timing']);
+      expect(value, name).toMatch(/^db;dur=53, /);
+      expect(value, name).toMatch(new RegExp(`trace;desc=00-${TRACE}-[0-9a-f]{16}-01$`));
+      expect(traceFromResponse(reply.headers)?.traceId, name).toBe(TRACE);
+      await s.close();
+    }
+    // The app's own headers object is copied, never changed (it may be shared by requests).
+    const s = await serve({ traceResponse: true }, (_req, res) => res.writeHead(200, shared).end());
+    await get(s.url);
+    await get(s.url);
+    expect(shared).toEqual({ 'Server-Timing': 'db;dur=53' });
+  });
+
+  it("traceResponse: 'traceresponse' sets the older header instead; flags other than sampled and random are zero", async () => {
+    const s = await serve({ traceResponse: 'traceresponse' });
+    const reply = await get(s.url, { traceparent: `00-${TRACE}-${SPAN}-ff` });
+    const ctx = JSON.parse(reply.body);
+    expect(reply.headers['server-timing']).toBeUndefined();
+    expect(parseTraceParent(reply.headers.traceresponse)).toEqual({
+      version: 0,
+      traceId: TRACE,
+      spanId: ctx.spanId,
+      traceFlags: 3,
+    });
+  });
+
+  it('no trace on the response by default', async () => {
+    const s = await serve({});
+    const reply = await get(s.url, { traceparent: PARENT });
+    expect(reply.headers['server-timing']).toBeUndefined();
+    expect(reply.headers.traceresponse).toBeUndefined();
   });
 
   it('request id: a safe incoming id is kept and echoed; an unsafe one is replaced', async () => {
@@ -391,7 +473,7 @@ describe('onDone', () => {
     const reply = await get(server.url, { traceparent: PARENT });
     const ctx = JSON.parse(reply.body);
     // The first lifecycle chose the context; the second one's response header still applies.
-    expect(parseTraceParent(reply.headers.traceresponse)?.spanId).toBe(ctx.spanId);
+    expect(traceFromResponse(reply.headers)?.spanId).toBe(ctx.spanId);
     await first.waitFor(1);
     await second.waitFor(1);
     expect(ctx.traceId).toBe(TRACE);
@@ -685,7 +767,15 @@ describe('options are checked once, at creation', () => {
     [{ requestId: { header: 'bad header' } }, /requestId.header/],
     [{ requestId: { responseHeader: 'a b' } }, /requestId.responseHeader/],
     [{ requestId: { generate: 'x' } }, /requestId.generate/],
-    [{ traceResponse: true, requestId: { responseHeader: 'traceresponse' } }, /conflicts/],
+    [
+      { traceResponse: 'traceresponse', requestId: { responseHeader: 'traceresponse' } },
+      /conflicts/,
+    ],
+    [{ traceResponse: true, requestId: { responseHeader: 'Server-Timing' } }, /conflicts/],
+    [
+      { traceResponse: 'yes' },
+      /traceResponse must be true, false, 'server-timing' or 'traceresponse'/,
+    ],
     [{ onDone: 1 }, /onDone/],
     [{ fields: {} }, /fields/],
     ['string', /must be an object/],

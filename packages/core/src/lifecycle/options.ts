@@ -20,8 +20,14 @@ export interface RequestLifecycleOptions {
    * Default `true`.
    */
   trustIncoming?: boolean | ((req: IncomingMessage) => boolean);
-  /** Sets the W3C Trace Context Level 2 `traceresponse` header. Default `false`. */
-  traceResponse?: boolean;
+  /**
+   * Tells the client the trace of its request on the response: `true` or `'server-timing'`
+   * add the W3C Trace Context metric to `Server-Timing` (`trace;desc=00-<trace-id>-<span-id>-
+   * <flags>`, readable in a browser through `PerformanceServerTiming`), after the app's own
+   * metrics; `'traceresponse'` sets the older `traceresponse` header instead. Default `false`:
+   * a response says nothing about the trace.
+   */
+  traceResponse?: boolean | 'server-timing' | 'traceresponse';
   /** Gives each context a `requestId`. `true` for the defaults. Default `false`. */
   requestId?: boolean | RequestIdOptions;
   /** Fields every log line of the request carries (`ctx.fields`). */
@@ -40,7 +46,7 @@ export interface ResolvedRequestId {
 
 export interface ResolvedOptions {
   trustIncoming: (req: IncomingMessage) => boolean;
-  traceResponse: boolean;
+  traceResponse: 'server-timing' | 'traceresponse' | undefined;
   requestId: ResolvedRequestId | undefined;
   fields: RequestLifecycleOptions['fields'];
   sampled: boolean;
@@ -76,7 +82,11 @@ export function resolveOptions(options: RequestLifecycleOptions = {}): ResolvedO
   if (typeof trustIncoming !== 'boolean' && typeof trustIncoming !== 'function') {
     fail('trustIncoming must be a boolean or a function (req) => boolean');
   }
-  if (typeof traceResponse !== 'boolean') fail('traceResponse must be a boolean');
+  if (![true, false, 'server-timing', 'traceresponse'].includes(traceResponse)) {
+    fail(
+      `traceResponse must be true, false, 'server-timing' or 'traceresponse' (got ${JSON.stringify(traceResponse)})`,
+    );
+  }
   if (typeof sampled !== 'boolean') fail('sampled must be a boolean');
   if (options.fields !== undefined && typeof options.fields !== 'function') {
     fail('fields must be a function (req) => object');
@@ -85,13 +95,16 @@ export function resolveOptions(options: RequestLifecycleOptions = {}): ResolvedO
     fail('onDone must be a function (done) => void');
   }
   const requestId = resolveRequestId(options.requestId);
-  if (traceResponse && requestId?.responseHeader === 'traceresponse') {
-    fail('requestId.responseHeader "traceresponse" conflicts with traceResponse: true');
+  const response =
+    traceResponse === true ? 'server-timing' : traceResponse === false ? undefined : traceResponse;
+  const clash = requestId?.responseHeader?.toLowerCase();
+  if (response !== undefined && (clash === response || clash === 'server-timing')) {
+    fail(`requestId.responseHeader "${clash}" conflicts with traceResponse: '${response}'`);
   }
   return {
     trustIncoming:
       typeof trustIncoming === 'function' ? trustIncoming : trustIncoming ? always : never,
-    traceResponse,
+    traceResponse: response,
     requestId,
     fields: options.fields,
     sampled,

@@ -10,6 +10,11 @@ export class Timing {
   headWritten: bigint | undefined = undefined;
   connected: bigint | undefined = undefined;
 
+  /** Records that the head is being written now (see head.ts). */
+  headNow(): void {
+    this.headWritten ??= process.hrtime.bigint();
+  }
+
   /** The time of the first byte, if there was one. */
   firstByte(): bigint | undefined {
     if (this.headWritten === undefined || this.connected === undefined) return undefined;
@@ -18,11 +23,7 @@ export class Timing {
   }
 }
 
-/**
- * Starts the clock for `res`. The head is seen through `res.writeHead`, wrapped on this
- * instance (Node calls it for implicit heads too) as `on-headers` does for morgan and
- * response-time: Node has no event for it.
- */
+/** Starts the clock for `res`; the caller reports the head through `headNow()`. */
 export function startTiming(res: ServerResponse): Timing {
   const timing = new Timing();
   if (res.headersSent) timing.headWritten = timing.start;
@@ -32,11 +33,5 @@ export function startTiming(res: ServerResponse): Timing {
       timing.connected = process.hrtime.bigint();
     });
   }
-  if (timing.headWritten !== undefined) return timing;
-  const writeHead = res.writeHead;
-  res.writeHead = function tracebridgeWriteHead(this: ServerResponse, ...args: unknown[]) {
-    timing.headWritten ??= process.hrtime.bigint();
-    return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as ServerResponse['writeHead'];
   return timing;
 }

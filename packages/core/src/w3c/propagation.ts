@@ -2,7 +2,8 @@ import { propagation, ROOT_CONTEXT, type TextMapGetter, trace } from '@opentelem
 import { FLAG_RANDOM, FLAG_SAMPLED, type TraceContext } from '../context.js';
 import { current } from '../current.js';
 import { isValidSpanId, isValidTraceId, randomSpanId } from '../ids.js';
-import { formatTraceParent, parseTraceParent } from './traceparent.js';
+import { parseTraceMetric } from './server-timing.js';
+import { formatTraceParent, parseTraceParent, type TraceParent } from './traceparent.js';
 import { normalizeTraceState, parseTraceState } from './tracestate.js';
 
 /** The caller's position in a trace, as read from incoming headers. */
@@ -163,4 +164,29 @@ export function traceHeaders(ctx: TraceContext | undefined = current()): TraceHe
   const traceState = normalizeTraceState(ctx.traceState);
   if (traceState !== undefined) result.tracestate = traceState;
   return result;
+}
+
+/**
+ * The trace a server reported on its response — for a client that wants to log or show
+ * the id of a call it made: the `trace` metric of `Server-Timing` (W3C Trace Context's
+ * current response binding), else the older `traceresponse` header. `undefined` when
+ * neither is there or valid; never throws.
+ *
+ * @example
+ * const response = await fetch(url, { headers: traceHeaders() });
+ * logger.info('called', { callee_trace_id: traceFromResponse(response.headers)?.traceId });
+ */
+export function traceFromResponse(
+  headers: HeaderCarrier | null | undefined,
+): TraceParent | undefined {
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  try {
+    const fromTiming = parseTraceMetric(header(headers, 'server-timing'));
+    if (fromTiming !== undefined) return fromTiming;
+    const legacy = header(headers, 'traceresponse');
+    const parsed = parseTraceParent(Array.isArray(legacy) ? undefined : legacy);
+    return parsed?.version === 0 ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }

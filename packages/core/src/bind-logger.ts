@@ -1,6 +1,7 @@
 import type { TraceContext } from './context.js';
 import { current, run } from './current.js';
 import { idFields, stampRecord } from './log-record.js';
+import type { FieldsWriter } from './trace-fields.js';
 
 /** A Winston-style logger: every record goes through `write(info)`. */
 export interface WritableLogger {
@@ -106,10 +107,26 @@ export function bindLogger<L extends WritableLogger | ChildLogger>(
   );
 }
 
-function bindWritable(logger: WritableLogger, ctx: TraceContext | undefined): WritableLogger {
+/**
+ * A Winston-style logger bound to `ctx` (see bindLogger); with `writeFields`, the ids are
+ * also written onto each record as fields, for a logger whose format does not write them.
+ */
+export function bindWritable(
+  logger: WritableLogger,
+  ctx: TraceContext | undefined,
+  writeFields?: FieldsWriter,
+): WritableLogger {
   const bound = Object.create(logger) as WritableLogger;
   bound.write = function boundWrite(info: unknown, encoding?: unknown, callback?: unknown) {
     stampRecord(info, ctx);
+    if (
+      writeFields !== undefined &&
+      ctx !== undefined &&
+      typeof info === 'object' &&
+      info !== null
+    ) {
+      writeFields(info as Record<PropertyKey, unknown>, ctx);
+    }
     const write = logger.write;
     if (ctx === undefined || current() === ctx) {
       return guardedWrite(logger, write, logger, info, encoding, callback);
@@ -117,34 +134,4 @@ function bindWritable(logger: WritableLogger, ctx: TraceContext | undefined): Wr
     return run(ctx, guardedWrite, logger, write, logger, info, encoding, callback);
   };
   return bound;
-}
-
-/**
- * Writes one line with `ctx`'s ids, as `bindLogger(logger, ctx)` would write it. `fields` is
- * a record of the caller's own, which becomes the line.
- *
- * A Winston-style logger gets `bindLogger(logger, ctx).log(record)` with `level` and
- * `message` added: the one-argument form, which takes the record as it is
- * (`log(level, message, meta)` would take the fields for splat arguments when the message
- * holds a `%s`-like token). A pino-style logger gets `logger[level](ids + fields, message)`:
- * the line a bound child would write, without making a child for one line.
- */
-export function writeLine(
-  logger: WritableLogger | ChildLogger,
-  ctx: TraceContext | undefined,
-  level: string,
-  message: string,
-  fields: Record<PropertyKey, unknown>,
-): void {
-  if (isWritable(logger)) {
-    fields.level = level;
-    fields.message = message;
-    const bound = bindLogger(logger, ctx) as WritableLogger & { log(info: object): unknown };
-    bound.log(fields);
-    return;
-  }
-  const target = logger as unknown as Record<string, unknown>;
-  const method = typeof target[level] === 'function' ? target[level] : target.info;
-  const line = ctx === undefined ? fields : Object.assign(idFields(ctx), fields);
-  if (typeof method === 'function') method.call(logger, line, message);
 }

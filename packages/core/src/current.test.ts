@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
@@ -86,6 +87,25 @@ describe('bind', () => {
       () => new Promise((resolve) => setTimeout(() => resolve(done()), 1)),
     );
     expect(result).toBe(ctx);
+  });
+
+  it("keeps the function's length and name: a bound (err, req, res, next) is still an error handler", () => {
+    function handleError(_err: unknown, _req: unknown, _res: unknown, _next: unknown) {}
+    const bound = bind(handleError);
+    expect(bound.length).toBe(4);
+    expect(bound.name).toBe('handleError');
+    expect(bind(() => undefined).length).toBe(0);
+    const arrow = (_a: number, _b: number) => _a + _b;
+    expect(bind(arrow)).toHaveLength(2);
+  });
+
+  it('re-enters every AsyncLocalStorage as it was at bind time, not only its own', () => {
+    const other = new AsyncLocalStorage<string>();
+    const ctx = newTraceContext();
+    const bound = other.run('at bind', () =>
+      run(ctx, () => bind(() => [current(), other.getStore()])),
+    );
+    expect(other.run('at call', () => bound())).toEqual([ctx, 'at bind']);
   });
 
   it('refuses a non-function with a clear TypeError', () => {

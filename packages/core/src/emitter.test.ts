@@ -28,8 +28,9 @@ describe('bindEmitter: listener semantics', () => {
     expect(seen).toEqual([a, a]);
   });
 
-  it('addListener: same as on', () => {
+  it('addListener: the same function as on, as Node promises', () => {
     const { emitter, seen, record } = setup();
+    expect(emitter.addListener).toBe(emitter.on);
     emitter.addListener('x', record);
     run(foreign, () => emitter.emit('x'));
     expect(seen).toEqual([a]);

@@ -14,7 +14,6 @@ export interface EmitterLike {
 
 interface Originals {
   on: Method;
-  addListener: Method;
   prependListener: Method | undefined;
 }
 
@@ -66,14 +65,14 @@ export function bindEmitterToScope<E extends EmitterLike>(emitter: E, scope: Sco
     }
     const originals: Originals = {
       on: target.on as Method,
-      addListener: target.addListener as Method,
       prependListener: target.prependListener as Method | undefined,
     };
     // Own properties of this instance, as OpenTelemetry's own emitter binding sets them.
     target[kScope] = scope;
     target[kOriginals] = originals;
+    // One function for both, as Node's own emitters have (addListener === on).
     target.on = patchedOn as E['on'];
-    target.addListener = patchedAddListener as E['addListener'];
+    target.addListener = patchedOn as E['addListener'];
     (target as { once?: unknown }).once = patchedOnce;
     if (typeof originals.prependListener === 'function') {
       (target as { prependListener?: unknown }).prependListener = patchedPrependListener;
@@ -137,10 +136,6 @@ function originalsOf(emitter: Bindable): Originals {
 
 function patchedOn(this: Bindable, type: string | symbol, listener: Listener): EmitterLike {
   return add(this, originalsOf(this).on, type, listener, false);
-}
-
-function patchedAddListener(this: Bindable, type: string | symbol, listener: Listener) {
-  return add(this, originalsOf(this).addListener, type, listener, false);
 }
 
 // once goes through the original `on` (as EventEmitter's own once does): streams override

@@ -1,5 +1,11 @@
 export { bind } from './bind.js';
 export {
+  bindLogger,
+  type ChildLogger,
+  isBindableLogger,
+  type WritableLogger,
+} from './bind-logger.js';
+export {
   childContext,
   createTraceContext,
   FLAG_RANDOM,
@@ -20,8 +26,10 @@ export {
   type ErrorLogExtra,
   type ErrorLogOptions,
   type LevelOption,
+  levelForFailure,
   levelForStatus,
   type RequestDone,
+  type RequestFailure,
   type RequestIdOptions,
   type RequestLifecycle,
   type RequestLifecycleOptions,
@@ -31,6 +39,16 @@ export {
   requestContext,
 } from './lifecycle/index.js';
 export { fromSpanContext, toSpanContext } from './otel.js';
+export type { LoggerMethods, Register, RequestLog } from './register.js';
+export type { TraceFieldsOptions, TraceFormatPreset } from './trace-fields.js';
+export {
+  createTracing,
+  type ErrorLogSettings,
+  type RequestLogSettings,
+  type Tracing,
+  type TracingAdapter,
+  type TracingOptions,
+} from './tracing.js';
 export {
   extract,
   type HeaderCarrier,

@@ -1,6 +1,9 @@
 import './types.js';
 
-export { type ErrorLoggerOptions, errorLogger } from './error-logger.js';
-export { expressRoute, type RequestLoggerOptions, requestLogger } from './request-logger.js';
-export { type TraceContextOptions, traceContext } from './trace-context.js';
-export { type TracingOptions, tracing } from './tracing.js';
+export type { Register, RequestLog } from '@tracebridge/core';
+export {
+  type ExpressRequest,
+  type ExpressTracingOptions,
+  type TracingMiddleware,
+  tracing,
+} from './tracing.js';

@@ -1,4 +1,5 @@
-export type { KoaContextLike, TraceState } from './koa-context.js';
-export { type RequestLoggerOptions, requestLogger } from './request-logger.js';
-export { type TraceContextOptions, traceContext } from './trace-context.js';
-export { type TracingOptions, tracing } from './tracing.js';
+import './types.js';
+
+export type { Register, RequestLog } from '@tracebridge/core';
+export type { KoaContextLike } from './koa-context.js';
+export { type KoaTracingOptions, tracing } from './tracing.js';

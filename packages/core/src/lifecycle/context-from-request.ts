@@ -116,12 +116,14 @@ function fieldsOf(
   options: ResolvedOptions,
   report: (e: unknown) => void,
 ): Readonly<Record<string, unknown>> | undefined {
-  if (options.fields === undefined) return undefined;
+  if (options.contextFields === undefined) return undefined;
   try {
-    const fields = options.fields(req);
+    const fields = options.contextFields(req);
     if (fields === undefined || fields === null) return undefined;
     if (typeof fields === 'object') return fields;
-    report(new TypeError('@tracebridge/core: fields(req) must return an object or undefined'));
+    report(
+      new TypeError('@tracebridge/core: contextFields(req) must return an object or undefined'),
+    );
   } catch (error) {
     report(error);
   }

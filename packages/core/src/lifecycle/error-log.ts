@@ -1,21 +1,29 @@
 import type { IncomingMessage } from 'node:http';
-import { type ChildLogger, type WritableLogger, writeLine } from '../bind-logger.js';
 import { current } from '../current.js';
-import { idFields } from '../log-record.js';
+import type { LogTarget } from '../log-target.js';
+import type { TraceFieldsOptions } from '../trace-fields.js';
 import { recordRequestError, requestContext } from './done.js';
-import { checkLineLogger, type RequestLogger } from './request-log.js';
+import { type LevelOption, lineLevel } from './line-level.js';
+import { type Fail, type RequestLogger, targetFor } from './request-log.js';
+
+/** What an error line is about: the error, the request, the status that will be sent. */
+export interface RequestFailure {
+  readonly error: unknown;
+  readonly req: IncomingMessage;
+  readonly statusCode: number | undefined;
+}
 
 /** Options of {@link createErrorLog}. */
 export interface ErrorLogOptions {
-  /** A Winston logger, or a pino-style one. */
+  /** Where the line goes: your Winston or pino logger, as it is. */
   logger: RequestLogger;
-  /** A level, or a function of the error and the status that will be sent. Default `'error'`. */
-  level?: string | ((error: unknown, statusCode: number | undefined) => string);
-  /** Extra fields for the line (they never replace the standard ones). */
-  fields?: (error: unknown, req: IncomingMessage) => Record<string, unknown> | undefined;
-  /** Also write `trace_id`/`span_id`/`trace_flags` as fields on a Winston logger's line.
-   * Default `false`. */
-  traceFields?: boolean;
+  /** The names of the id fields, for a logger whose format does not write them. */
+  ids?: TraceFieldsOptions | false;
+  /** A level of the logger, or a function of the failure; `'silent'` writes nothing.
+   * Default: `warn` for a 4xx status, else `error`. */
+  level?: LevelOption<RequestFailure>;
+  /** Extra fields for this line (they never replace the standard ones). */
+  lineFields?: (failure: RequestFailure) => Record<string, unknown> | undefined;
 }
 
 /** What an adapter adds about the request (the route, the status the framework will send). */
@@ -24,11 +32,11 @@ export interface ErrorLogExtra {
   statusCode?: number | undefined;
 }
 
-const OPTIONS = new Set(['logger', 'level', 'fields', 'traceFields']);
+const OPTIONS = new Set(['logger', 'ids', 'level', 'lineFields']);
 
-function fail(message: string): never {
+const coreFail: Fail = (message) => {
   throw new TypeError(`@tracebridge/core: ${message}`);
-}
+};
 
 function describeError(error: unknown): { type: string; message: string; stack?: string } {
   if (error instanceof Error) {
@@ -36,6 +44,12 @@ function describeError(error: unknown): { type: string; message: string; stack?:
     return error.stack === undefined ? described : { ...described, stack: error.stack };
   }
   return { type: error === null ? 'null' : typeof error, message: String(error) };
+}
+
+/** The default level of an error line: a client's mistake (4xx) warns, the rest is an error. */
+export function levelForFailure(failure: Pick<RequestFailure, 'statusCode'>): 'error' | 'warn' {
+  const status = failure.statusCode;
+  return status !== undefined && status >= 400 && status < 500 ? 'warn' : 'error';
 }
 
 /**
@@ -49,23 +63,23 @@ function describeError(error: unknown): { type: string; message: string; stack?:
  * const logError = createErrorLog({ logger });
  * app.use((err, req, res, next) => { logError(err, req); next(err); });
  */
-export function createErrorLog(options: ErrorLogOptions) {
+export function createErrorLog(
+  options: ErrorLogOptions,
+  fail: Fail = coreFail,
+  target?: LogTarget,
+) {
   if (typeof options !== 'object' || options === null) {
-    fail('error log options must be an object with a logger');
+    fail('error log options must be an object (or false)');
   }
   for (const key of Object.keys(options)) {
     if (!OPTIONS.has(key)) fail(`unknown error log option "${key}"`);
   }
-  const { logger, level = 'error', fields } = options;
-  const { winstonStyle } = checkLineLogger(logger);
-  if (typeof level !== 'function' && (typeof level !== 'string' || level === '')) {
-    fail('level must be a level name or a function');
+  const logs = target ?? targetFor(options.logger, options.ids, fail);
+  const level = lineLevel(options.level, 'level', levelForFailure, ['error', 'warn'], logs, fail);
+  const { lineFields } = options;
+  if (lineFields !== undefined && typeof lineFields !== 'function') {
+    fail('lineFields must be a function');
   }
-  if (fields !== undefined && typeof fields !== 'function') fail('fields must be a function');
-  if (options.traceFields !== undefined && typeof options.traceFields !== 'boolean') {
-    fail('traceFields must be a boolean');
-  }
-  const traceFields = winstonStyle && options.traceFields === true;
 
   return function writeErrorLine(
     error: unknown,
@@ -74,13 +88,14 @@ export function createErrorLog(options: ErrorLogOptions) {
   ): void {
     try {
       recordRequestError(req, error);
-      const lineLevel = typeof level === 'function' ? level(error, extra.statusCode) : level;
-      if (lineLevel === 'silent') return;
+      const failure: RequestFailure = { error, req, statusCode: extra.statusCode };
+      const lineLevel = level(failure);
+      if (lineLevel === undefined) return;
       const { type, message, stack } = describeError(error);
       const record: Record<string, unknown> = {};
       try {
-        const extra = fields?.(error, req);
-        if (typeof extra === 'object' && extra !== null) Object.assign(record, extra);
+        const fields = lineFields?.(failure);
+        if (typeof fields === 'object' && fields !== null) Object.assign(record, fields);
       } catch {
         // A throwing fields hook costs its fields, not the line.
       }
@@ -90,9 +105,7 @@ export function createErrorLog(options: ErrorLogOptions) {
       if (typeof req.method === 'string') record['http.request.method'] = req.method;
       if (extra.route !== undefined) record['http.route'] = extra.route;
       if (extra.statusCode !== undefined) record['http.response.status_code'] = extra.statusCode;
-      const ctx = requestContext(req) ?? current();
-      if (traceFields && ctx !== undefined) Object.assign(record, idFields(ctx));
-      writeLine(logger as WritableLogger | ChildLogger, ctx, lineLevel, message, record);
+      logs.write(requestContext(req) ?? current(), lineLevel, message, record);
     } catch {
       // Logging must never stand between the error and the framework's error handling.
     }

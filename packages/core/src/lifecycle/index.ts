@@ -6,20 +6,28 @@ import { bindRequest, bindResponse } from './binding.js';
 import { contextFromRequest } from './context-from-request.js';
 import { attachState, endWithSocket, RequestState, stateOf } from './done.js';
 import { beforeHead } from './head.js';
-import { type RequestLifecycleOptions, resolveOptions } from './options.js';
+import { type RequestLifecycleOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { addTraceMetric, setStartHeaders } from './response-headers.js';
 import { startTiming } from './timing.js';
 
 export type { RequestDone } from './done.js';
 export { recordRequestError, requestContext } from './done.js';
-export { createErrorLog, type ErrorLogExtra, type ErrorLogOptions } from './error-log.js';
+export {
+  createErrorLog,
+  type ErrorLogExtra,
+  type ErrorLogOptions,
+  levelForFailure,
+  type RequestFailure,
+} from './error-log.js';
 export type { RequestIdOptions, RequestLifecycleOptions } from './options.js';
 export {
   createRequestLog,
+  type Fail,
   type LevelOption,
   levelForStatus,
   type RequestLogger,
   type RequestLogOptions,
+  targetFor,
 } from './request-log.js';
 
 /** A configured request lifecycle: see {@link createRequestLifecycle}. */
@@ -38,12 +46,12 @@ export interface RequestLifecycle {
    *
    * @example
    * const middleware = (ctx, next) =>
-   *   lifecycle.run(ctx.req, ctx.res, (context, ctx, next) => {
+   *   lifecycle.enter(ctx.req, ctx.res, (context, ctx, next) => {
    *     ctx.state.traceId = context.traceId;
    *     return next();
    *   }, ctx, next);
    */
-  run<A extends unknown[], R>(
+  enter<A extends unknown[], R>(
     req: IncomingMessage,
     res: ServerResponse,
     fn: (context: TraceContext, ...args: A) => R,
@@ -67,7 +75,11 @@ export interface RequestLifecycle {
  * http.createServer((req, res) => lifecycle.handle(req, res, () => app(req, res)));
  */
 export function createRequestLifecycle(options: RequestLifecycleOptions = {}): RequestLifecycle {
-  const resolved = resolveOptions(options);
+  return lifecycleWith(resolveOptions(options));
+}
+
+/** A request lifecycle for options checked already. */
+export function lifecycleWith(resolved: ResolvedOptions): RequestLifecycle {
   let reported = false;
   // A throwing hook must never break a response; say so once, not once per request.
   const report = (error: unknown): void => {
@@ -142,7 +154,7 @@ export function createRequestLifecycle(options: RequestLifecycleOptions = {}): R
   return {
     start,
     handle: (req, res, fn) => runIn(req, res, fn, () => []),
-    run: (req, res, fn, ...args) =>
+    enter: (req, res, fn, ...args) =>
       runIn(req, res, fn as (...a: unknown[]) => ReturnType<typeof fn>, (context) => [
         context,
         ...args,

@@ -662,7 +662,7 @@ describe('HTTP/2 compatibility API', () => {
   });
 });
 
-describe('run(req, res, fn, ...args) and handle(req, res, fn)', () => {
+describe('enter(req, res, fn, ...args) and handle(req, res, fn)', () => {
   const other = new AsyncLocalStorage<string>();
 
   it("calls fn(context, ...args) in the request's context, which late listeners see with every other store", async () => {
@@ -670,7 +670,7 @@ describe('run(req, res, fn, ...args) and handle(req, res, fn)', () => {
     const seen: unknown[] = [];
     server = await listen((req, res) =>
       other.run('outer', () => {
-        const returned = lifecycle.run(
+        const returned = lifecycle.enter(
           req,
           res,
           (context, a: string, b: number) => {
@@ -703,11 +703,11 @@ describe('run(req, res, fn, ...args) and handle(req, res, fn)', () => {
     const second = createRequestLifecycle({});
     const seen: unknown[] = [];
     server = await listen((req, res) =>
-      first.run(req, res, (context) =>
+      first.enter(req, res, (context) =>
         // A later middleware, after an await: it runs in a resource of its own.
         setImmediate(() =>
           other.run('between', () =>
-            second.run(req, res, (joined) => {
+            second.enter(req, res, (joined) => {
               seen.push(joined === context, current() === context, other.getStore());
               res.end();
             }),
@@ -738,7 +738,7 @@ describe('run(req, res, fn, ...args) and handle(req, res, fn)', () => {
     server = await listen((req, res) => {
       for (const call of [
         // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
-        () => lifecycle.run(req, res, 'nope' as any),
+        () => lifecycle.enter(req, res, 'nope' as any),
         // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
         () => lifecycle.handle(req, res, undefined as any),
       ]) {
@@ -777,7 +777,7 @@ describe('options are checked once, at creation', () => {
       /traceResponse must be true, false, 'server-timing' or 'traceresponse'/,
     ],
     [{ onDone: 1 }, /onDone/],
-    [{ fields: {} }, /fields/],
+    [{ contextFields: {} }, /contextFields/],
     ['string', /must be an object/],
   ])('refuses %j with a TypeError', (options, message) => {
     // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
@@ -797,12 +797,12 @@ describe('options are checked once, at creation', () => {
   });
 
   it('fields(req) go onto the context; a throwing one is a safe default', async () => {
-    const s = await serve({ fields: (req) => ({ path: req.url }) });
+    const s = await serve({ contextFields: (req) => ({ path: req.url }) });
     expect(JSON.parse((await get(`${s.url}/x`)).body).fields).toEqual({ path: '/x' });
     await s.close();
     vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
     server = await serve({
-      fields: () => {
+      contextFields: () => {
         throw new Error('boom');
       },
     });

@@ -30,21 +30,17 @@ function value(name: string, done: RequestDone, basics: LineBasics): string {
 /**
  * Compiles a message option: a template with {method} {path} {route} {status} {duration}
  * {ttfb} {aborted}, or a function of the outcome. An unknown placeholder is refused now,
- * with a `TypeError` whose message starts with `prefix`.
+ * through `fail`.
  */
 export function compileMessage(
   message: string | ((done: RequestDone) => string),
-  prefix: string,
+  fail: (message: string) => never,
 ): MessageOf {
   if (typeof message === 'function') return (done) => String(message(done));
-  if (typeof message !== 'string') {
-    throw new TypeError(`${prefix}: message must be a template string or a function`);
-  }
+  if (typeof message !== 'string') fail('message must be a template string or a function');
   for (const [, name = ''] of message.matchAll(PLACEHOLDER)) {
     if (!PLACEHOLDERS.includes(name)) {
-      throw new TypeError(
-        `${prefix}: message template: unknown placeholder {${name}} (${PLACEHOLDERS.join(', ')})`,
-      );
+      fail(`message template: unknown placeholder {${name}} (${PLACEHOLDERS.join(', ')})`);
     }
   }
   // Literal text at even indexes, placeholder names at odd ones.

@@ -30,8 +30,8 @@ export interface RequestLifecycleOptions {
   traceResponse?: boolean | 'server-timing' | 'traceresponse';
   /** Gives each context a `requestId`. `true` for the defaults. Default `false`. */
   requestId?: boolean | RequestIdOptions;
-  /** Fields every log line of the request carries (`ctx.fields`). */
-  fields?: (req: IncomingMessage) => Readonly<Record<string, unknown>> | undefined;
+  /** Fields every log line of the request carries (the context's `fields`). */
+  contextFields?: (req: IncomingMessage) => Readonly<Record<string, unknown>> | undefined;
   /** Whether a trace started here (no parent) is sampled. Default `true`. */
   sampled?: boolean;
   /** Called once per request — finished, aborted or failed — in the request's context. */
@@ -48,7 +48,7 @@ export interface ResolvedOptions {
   trustIncoming: (req: IncomingMessage) => boolean;
   traceResponse: 'server-timing' | 'traceresponse' | undefined;
   requestId: ResolvedRequestId | undefined;
-  fields: RequestLifecycleOptions['fields'];
+  contextFields: RequestLifecycleOptions['contextFields'];
   sampled: boolean;
   onDone: RequestLifecycleOptions['onDone'];
 }
@@ -58,20 +58,23 @@ const KNOWN = new Set([
   'trustIncoming',
   'traceResponse',
   'requestId',
-  'fields',
+  'contextFields',
   'sampled',
   'onDone',
 ]);
 
-function fail(message: string): never {
+const coreFail = (message: string): never => {
   throw new TypeError(`@tracebridge/core: ${message}`);
-}
+};
 
 const always = (): boolean => true;
 const never = (): boolean => false;
 
 /** Checks lifecycle options once, at factory time; the caller's object is not changed. */
-export function resolveOptions(options: RequestLifecycleOptions = {}): ResolvedOptions {
+export function resolveOptions(
+  options: RequestLifecycleOptions = {},
+  fail: (message: string) => never = coreFail,
+): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     fail('request lifecycle options must be an object');
   }
@@ -88,13 +91,13 @@ export function resolveOptions(options: RequestLifecycleOptions = {}): ResolvedO
     );
   }
   if (typeof sampled !== 'boolean') fail('sampled must be a boolean');
-  if (options.fields !== undefined && typeof options.fields !== 'function') {
-    fail('fields must be a function (req) => object');
+  if (options.contextFields !== undefined && typeof options.contextFields !== 'function') {
+    fail('contextFields must be a function (req) => object');
   }
   if (options.onDone !== undefined && typeof options.onDone !== 'function') {
     fail('onDone must be a function (done) => void');
   }
-  const requestId = resolveRequestId(options.requestId);
+  const requestId = resolveRequestId(options.requestId, fail);
   const response =
     traceResponse === true ? 'server-timing' : traceResponse === false ? undefined : traceResponse;
   const clash = requestId?.responseHeader?.toLowerCase();
@@ -106,13 +109,16 @@ export function resolveOptions(options: RequestLifecycleOptions = {}): ResolvedO
       typeof trustIncoming === 'function' ? trustIncoming : trustIncoming ? always : never,
     traceResponse: response,
     requestId,
-    fields: options.fields,
+    contextFields: options.contextFields,
     sampled,
     onDone: options.onDone,
   };
 }
 
-function resolveRequestId(value: RequestLifecycleOptions['requestId']) {
+function resolveRequestId(
+  value: RequestLifecycleOptions['requestId'],
+  fail: (message: string) => never,
+) {
   if (value === undefined || value === false) return undefined;
   const options: RequestIdOptions = value === true ? {} : value;
   if (typeof options !== 'object' || options === null) {

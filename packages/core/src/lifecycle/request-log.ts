@@ -1,34 +1,34 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type ChildLogger, type WritableLogger, writeLine } from '../bind-logger.js';
-import { idFields } from '../log-record.js';
+import { type LogTarget, logTarget } from '../log-target.js';
+import type { TraceFieldsOptions } from '../trace-fields.js';
+import { warnOnce } from '../warn.js';
 import type { RequestDone } from './done.js';
+import { type LevelOption, lineLevel } from './line-level.js';
 import { compileMessage, DEFAULT_MESSAGE } from './message.js';
 import { addRequestLineFields, lineBasics, type RequestLineSettings } from './request-line.js';
 
-/** A logger a request or error line can be written to: Winston-style
- * `log(info)`, or pino-style `logger[level](fields, message)` with `child()`. */
-export type RequestLogger =
-  | { log(info: Record<PropertyKey, unknown>): unknown; write(info: unknown): unknown }
-  | { child(bindings: Record<string, unknown>): unknown }
-  | object;
+/** A logger lines can be written to: a Winston logger, or a pino logger. */
+export type RequestLogger = object;
 
-/** What decides a request line's level. */
-export type LevelOption = string | ((done: RequestDone) => string);
+export type { LevelOption } from './line-level.js';
 
 /** Options of {@link createRequestLog}. */
 export interface RequestLogOptions {
-  /** Where the line goes. */
+  /** Where the line goes: your Winston or pino logger, as it is. */
   logger: RequestLogger;
-  /** A level, or a function of the outcome; `'silent'` writes nothing. Default: 5xx `error`,
-   * 4xx and aborted `warn`, else `info`. */
-  level?: LevelOption;
+  /** The names of the id fields, for a logger whose format does not write them (default
+   * OpenTelemetry's `trace_id`, `span_id`, `trace_flags`); `false` leaves them to it. */
+  ids?: TraceFieldsOptions | false;
+  /** A level of the logger, or a function of the outcome; `'silent'` writes nothing.
+   * Default: 5xx `error`, 4xx and aborted `warn`, else `info`. */
+  level?: LevelOption<RequestDone>;
   /** Requests for which no line is written. */
   skip?: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** The line's message: a template with {method} {path} {route} {status} {duration}
    * {ttfb} {aborted}, or a function. Default `'{method} {path} {status} {duration}ms'`. */
   message?: string | ((done: RequestDone) => string);
-  /** Extra fields for the line (they never replace the standard ones). */
-  fields?: (req: IncomingMessage, res: ServerResponse) => Record<string, unknown> | undefined;
+  /** Extra fields for this line (they never replace the standard ones). */
+  lineFields?: (req: IncomingMessage, res: ServerResponse) => Record<string, unknown> | undefined;
   /** Request headers to log as `http.request.header.<name>`. Default none (user agent is
    * `user_agent.original`). */
   requestHeaders?: readonly string[];
@@ -41,9 +41,6 @@ export interface RequestLogOptions {
   query?: boolean;
   /** Query parameters whose values are redacted. Default: common secrets (token, password…). */
   redactQuery?: readonly string[];
-  /** Also write `trace_id`/`span_id`/`trace_flags` as fields on a Winston logger's line
-   * (one without a tracebridge format). A pino-style logger always gets them. Default `false`. */
-  traceFields?: boolean;
   /** The matched route (`http.route`); given by the framework adapter. */
   route?: (req: IncomingMessage, res: ServerResponse) => string | undefined;
   /** The client address (`client.address`); default the socket's peer. */
@@ -69,54 +66,54 @@ const DEFAULT_REDACT_QUERY = [
 ];
 const OPTIONS = new Set([
   'logger',
+  'ids',
   'level',
   'skip',
   'message',
-  'fields',
+  'lineFields',
   'requestHeaders',
   'responseHeaders',
   'redactHeaders',
   'query',
   'redactQuery',
-  'traceFields',
   'route',
   'clientAddress',
 ]);
-const PREFIX = '@tracebridge/core';
 
-function fail(message: string): never {
-  throw new TypeError(`${PREFIX}: ${message}`);
-}
+/** How a factory reports a mistake in its options: a `TypeError` that starts with the
+ * package (and the option path, for an adapter's nested options) the user wrote. */
+export type Fail = (message: string) => never;
 
-function checkFunction(value: unknown, name: string): void {
-  if (value !== undefined && typeof value !== 'function') fail(`${name} must be a function`);
-}
+const coreFail: Fail = (message) => {
+  throw new TypeError(`@tracebridge/core: ${message}`);
+};
 
-function checkNames(value: unknown, name: string): string[] {
+function checkNames(value: unknown, name: string, fail: Fail): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string' && v !== '')) {
-    fail(`${name} must be an array of names`);
+    fail(`${name} must be an array of header or parameter names`);
   }
   return value.map((v: string) => v.toLowerCase());
 }
 
-/** Whether `logger` can take a request line, and whether it is Winston-style. */
-export function checkLineLogger(logger: unknown): { winstonStyle: boolean } {
-  if (typeof logger !== 'object' || logger === null) {
-    fail('a request log needs a logger (winston, pino or alike)');
-  }
-  const target = logger as Record<string, unknown>;
-  if (typeof target.log === 'function' && typeof target.write === 'function') {
-    return { winstonStyle: true };
-  }
-  if (typeof target.child === 'function' && typeof target.info === 'function') {
-    return { winstonStyle: false };
-  }
-  fail('the logger needs log(info) and write() (winston) or child() and level methods (pino)');
+/** The log target for `logger`, its warnings reported once under the package's name. */
+export function targetFor(
+  logger: unknown,
+  ids: TraceFieldsOptions | false | undefined,
+  fail: Fail,
+  pkg = '@tracebridge/core',
+): LogTarget {
+  if (logger === undefined || logger === null) fail('a logger is needed (Winston or pino)');
+  return logTarget(logger, ids, {
+    fail: (m) => fail(m),
+    warn: (m) => warnOnce('TRACEBRIDGE_LOGGER', `${pkg}: ${m}`),
+  });
 }
 
 /** The default level: 5xx error, 4xx and aborted warn, else info. */
-export function levelForStatus(done: Pick<RequestDone, 'statusCode' | 'aborted'>): string {
+export function levelForStatus(
+  done: Pick<RequestDone, 'statusCode' | 'aborted'>,
+): 'error' | 'warn' | 'info' {
   if (done.statusCode >= 500) return 'error';
   if (done.statusCode >= 400 || done.aborted) return 'warn';
   return 'info';
@@ -134,66 +131,68 @@ export function levelForStatus(done: Pick<RequestDone, 'statusCode' | 'aborted'>
  * @example
  * const lifecycle = createRequestLifecycle({ onDone: createRequestLog({ logger }) });
  */
-export function createRequestLog(options: RequestLogOptions): (done: RequestDone) => void {
+export function createRequestLog(
+  options: RequestLogOptions,
+  fail: Fail = coreFail,
+  target?: LogTarget,
+): (done: RequestDone) => void {
   if (typeof options !== 'object' || options === null) {
-    fail('request log options must be an object');
+    fail('request log options must be an object (or false)');
   }
   for (const key of Object.keys(options)) {
     if (!OPTIONS.has(key)) fail(`unknown request log option "${key}"`);
   }
-  const { logger } = options;
-  const { winstonStyle } = checkLineLogger(logger);
-  const level = options.level ?? levelForStatus;
-  if (typeof level !== 'function' && (typeof level !== 'string' || level === '')) {
-    fail('level must be a level name or a function');
-  }
-  for (const name of ['skip', 'fields', 'route', 'clientAddress'] as const) {
-    checkFunction(options[name], name);
+  const logs = target ?? targetFor(options.logger, options.ids, fail);
+  const level = lineLevel(
+    options.level,
+    'level',
+    levelForStatus,
+    ['error', 'warn', 'info'],
+    logs,
+    fail,
+  );
+  for (const name of ['skip', 'lineFields', 'route', 'clientAddress'] as const) {
+    if (options[name] !== undefined && typeof options[name] !== 'function') {
+      fail(`${name} must be a function`);
+    }
   }
   if (options.query !== undefined && typeof options.query !== 'boolean') {
     fail('query must be a boolean');
   }
-  if (options.traceFields !== undefined && typeof options.traceFields !== 'boolean') {
-    fail('traceFields must be a boolean');
-  }
-  const message = compileMessage(options.message ?? DEFAULT_MESSAGE, PREFIX);
+  const message = compileMessage(options.message ?? DEFAULT_MESSAGE, fail);
   const settings: RequestLineSettings = {
-    requestHeaders: checkNames(options.requestHeaders, 'requestHeaders'),
-    responseHeaders: checkNames(options.responseHeaders, 'responseHeaders'),
+    requestHeaders: checkNames(options.requestHeaders, 'requestHeaders', fail),
+    responseHeaders: checkNames(options.responseHeaders, 'responseHeaders', fail),
     redactHeaders: new Set(
       options.redactHeaders === undefined
         ? DEFAULT_REDACT_HEADERS
-        : checkNames(options.redactHeaders, 'redactHeaders'),
+        : checkNames(options.redactHeaders, 'redactHeaders', fail),
     ),
     query: options.query ?? true,
     redactQuery: new Set(
       options.redactQuery === undefined
         ? DEFAULT_REDACT_QUERY
-        : checkNames(options.redactQuery, 'redactQuery'),
+        : checkNames(options.redactQuery, 'redactQuery', fail),
     ),
   };
-  const traceFields = winstonStyle && options.traceFields === true;
-  const { skip, fields, route, clientAddress } = options;
+  const { skip, lineFields, route, clientAddress } = options;
 
   return function writeRequestLine(done: RequestDone): void {
     const { req, res } = done;
     if (skip !== undefined && callHook(() => skip(req, res)) === true) return;
-    const lineLevel = typeof level === 'function' ? level(done) : level;
-    if (lineLevel === 'silent') return;
+    const lineLevel = level(done);
+    if (lineLevel === undefined) return;
     const basics = lineBasics(
       req,
       callHook(() => route?.(req, res)),
     );
     const client = callHook(() => clientAddress?.(req)) ?? req.socket?.remoteAddress;
     // The user's fields first: the standard ones are written over them, never the reverse.
-    // The user's fields first: the standard ones are written over them, never the reverse.
     const record: Record<string, unknown> = {};
-    const extra = callHook(() => fields?.(req, res));
+    const extra = callHook(() => lineFields?.(req, res));
     if (typeof extra === 'object' && extra !== null) Object.assign(record, extra);
     addRequestLineFields(record, done, basics, client, settings);
-    if (traceFields) Object.assign(record, idFields(done.context));
-    const target = logger as WritableLogger | ChildLogger;
-    writeLine(target, done.context, lineLevel, message(done, basics), record);
+    logs.write(done.context, lineLevel, message(done, basics), record);
   };
 }
 

@@ -1,6 +1,7 @@
 import { guardedWrite, type WritableLogger } from '../bind-logger.js';
 import { current } from '../current.js';
 import { capturedContext, stampRecord } from '../log-record.js';
+import { kWritesIds } from '../log-target.js';
 import type { FieldsWriter } from '../trace-fields.js';
 
 const kCapturing = Symbol.for('@tracebridge/core.winston.captureOnWrite');
@@ -49,6 +50,10 @@ export function captureOnWrite<L extends WritableLogger>(logger: L): L {
  */
 export function capture<L extends WritableLogger>(logger: L, writeFields?: FieldsWriter): L {
   checkLogger(logger);
+  if (writeFields !== undefined) {
+    // Adapters that bind this logger leave the ids to it (log-target.ts).
+    Object.defineProperty(logger, kWritesIds, { value: true });
+  }
   if (Object.hasOwn(logger, kCapturing)) return logger;
   const own = Object.hasOwn(logger, 'write') ? logger.write : undefined;
   const descriptor = Object.getOwnPropertyDescriptor(logger, 'write');

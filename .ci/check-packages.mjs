@@ -1,5 +1,6 @@
 // publint and arethetypeswrong over every built package: the exports map, the ESM/CJS
-// split and the .d.ts/.d.cts files must resolve as Node and bundlers will resolve them.
+// split and the .d.ts/.d.cts files must resolve as Node and bundlers will resolve them —
+// attw's full profile, classic node10 resolution (which reads no exports map) included.
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   const cwd = join(root, 'packages', dir);
   for (const [tool, args] of [
     ['publint', ['--strict']],
-    ['attw', ['--pack', '.', '--profile', 'node16']],
+    ['attw', ['--pack', '.']],
   ]) {
     try {
       execFileSync(join(root, 'node_modules', '.bin', tool), args, { cwd, stdio: 'inherit' });

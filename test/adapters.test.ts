@@ -5,8 +5,8 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { current } from '@tracebridge/core';
-import { traceContext as expressTraceContext } from '@tracebridge/express';
-import { traceContext as koaTraceContext } from '@tracebridge/koa';
+import { tracing as expressTracing } from '@tracebridge/express';
+import { tracing as koaTracing } from '@tracebridge/koa';
 import express5 from 'express';
 import express4 from 'express4';
 import Koa3 from 'koa';
@@ -18,11 +18,15 @@ import { Probes } from './support/probes.js';
 import { expectedTraceId } from './support/scenario.js';
 
 let server: Server | undefined;
-afterEach(async () => {
+/** Closes every connection and the server: every request has ended (and its late listeners
+ * have run) once it resolves. */
+async function closeServer() {
   server?.closeAllConnections();
   await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
   server = undefined;
-});
+  await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
+afterEach(closeServer);
 
 async function listen(
   handler: Parameters<typeof import('node:http').createServer>[1],
@@ -40,7 +44,7 @@ describe.each([
   it('req.traceContext, the handler and a late finish listener carry the request id (300 concurrent)', async () => {
     const probes = new Probes();
     const app = express();
-    app.use(expressTraceContext());
+    app.use(expressTracing({ requestLog: false }));
     app.post('/r/:n', (req, res) => {
       const expected = expectedTraceId(req);
       probes.record(
@@ -53,7 +57,7 @@ describe.each([
     });
     const port = await listen(app);
     expect(await concurrentRequests(port, 300, true)).toBe(300);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await closeServer();
     expect(probes.get('finish').right).toBe(300);
     expect(probes.total()).toMatchObject({ right: 600, missing: 0, wrong: 0 });
   });
@@ -62,15 +66,15 @@ describe.each([
 describe('adapter options are checked at creation', () => {
   it('refuses a logger that is neither Winston nor pino-style, with the package name', () => {
     // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
-    expect(() => expressTraceContext({ logger: { info() {} } as any })).toThrow(
+    expect(() => expressTracing({ logger: { info() {} } as any })).toThrow(
       /^@tracebridge\/express: logger must be/,
     );
     // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
-    expect(() => koaTraceContext({ logger: 'console' as any })).toThrow(
+    expect(() => koaTracing({ logger: 'console' as any })).toThrow(
       /^@tracebridge\/koa: logger must be/,
     );
     // biome-ignore lint/suspicious/noExplicitAny: deliberately bad input
-    expect(() => expressTraceContext({ trustIncoming: 'yes' as any })).toThrow(/trustIncoming/);
+    expect(() => expressTracing({ trustIncoming: 'yes' as any })).toThrow(/trustIncoming/);
   });
 });
 
@@ -81,7 +85,7 @@ describe.each([
   it('ctx.state.traceContext, after await next(), and finish listeners carry the request id', async () => {
     const probes = new Probes();
     const app = new Koa();
-    app.use(koaTraceContext());
+    app.use(koaTracing({ requestLog: false }));
     app.use(async (ctx, next) => {
       const expected = expectedTraceId(ctx.req);
       probes.record(
@@ -98,7 +102,7 @@ describe.each([
     });
     const port = await listen(app.callback());
     expect(await concurrentRequests(port, 300, true)).toBe(300);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await closeServer();
     expect(probes.get('finish').right).toBe(300);
     expect(probes.total()).toMatchObject({ right: 900, missing: 0, wrong: 0 });
   });

@@ -51,7 +51,10 @@ describe('Express with the OpenTelemetry SDK (HTTP + Express instrumentations)',
     const tick = setInterval(() => bus.emit('tick'), 2);
     const app = express();
     app.use(
-      tracing({ logger, requestLog: { fields: (req) => ({ expected: expectedTraceId(req) }) } }),
+      tracing({
+        logger,
+        requestLog: { lineFields: (req) => ({ expected: expectedTraceId(req) }) },
+      }),
     );
     app.post('/:kind/:n', (req, res) => {
       const meta = { expected: expectedTraceId(req) };

@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bind } from '@tracebridge/core';
 import { createLogger } from '@tracebridge/core/winston';
-import { errorLogger, tracing } from '@tracebridge/express';
+import { tracing } from '@tracebridge/express';
 import express5 from 'express';
 import express4 from 'express4';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -53,7 +53,7 @@ async function lateWorkApp(express: ExpressFactory) {
   stopWork = () => work.stop();
   const app = express();
   app.use(
-    tracing({ logger, requestLog: { fields: (req) => ({ expected: expectedTraceId(req) }) } }),
+    tracing({ logger, requestLog: { lineFields: (req) => ({ expected: expectedTraceId(req) }) } }),
   );
   app.post('/:kind/:n', (req, res) => work.start(req, res));
   return { port: await listen(app), transport };
@@ -96,9 +96,12 @@ describe.each([
     const transport = new MemoryTransport();
     const logger = createLogger({ transports: [transport] });
     const app = express();
-    app.use(
-      tracing({ logger, requestLog: { fields: (req) => ({ expected: expectedTraceId(req) }) } }),
-    );
+    const trace = tracing({
+      logger,
+      requestLog: { lineFields: (req) => ({ expected: expectedTraceId(req) }) },
+      errorLog: { lineFields: ({ req }) => ({ expected: expectedTraceId(req) }) },
+    });
+    app.use(trace);
     app.get('/throw', () => {
       throw new TypeError('sync boom');
     });
@@ -107,12 +110,7 @@ describe.each([
       // Fired later by a process-wide emitter, unbound: the error surfaces in a foreign context.
       bus.once('tick', () => next(new RangeError('late boom')));
     });
-    app.use(
-      errorLogger({
-        logger,
-        fields: (_e, req) => ({ expected: expectedTraceId(req as http.IncomingMessage) }),
-      }),
-    );
+    app.use(trace.errors);
     const port = await listen(app);
     const send = (path: string) =>
       new Promise<[number, string]>((resolve, reject) => {
@@ -141,11 +139,12 @@ describe.each([
     await settleLines(transport, 4);
     const { lines, requests } = readLines(transport);
     const errors = lines.filter(
-      (l) => l['exception.type'] !== undefined && l['http.response.status_code'] === undefined,
+      (l) => l['exception.type'] !== undefined && l['url.path'] === undefined,
     );
     expect(errors).toHaveLength(4);
     for (const line of errors) {
       expect(line.trace_id).toBe(line.expected);
+      expect(line).toMatchObject({ level: 'error', 'http.response.status_code': 500 });
       expect(line['exception.stacktrace']).toEqual(expect.stringContaining('boom'));
       expect(['TypeError', 'RangeError']).toContain(line['exception.type']);
     }

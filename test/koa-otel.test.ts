@@ -41,7 +41,7 @@ describe('Koa with the OpenTelemetry SDK (HTTP + Koa instrumentations)', () => {
       .default;
     const { bind } = await import('@tracebridge/core');
     const { createLogger } = await import('@tracebridge/core/winston');
-    const { requestLogger, traceContext } = await import('@tracebridge/koa');
+    const { tracing } = await import('@tracebridge/koa');
     const { concurrentRequests } = await import('./support/load.js');
     const { expectedTraceId } = await import('./support/scenario.js');
 
@@ -67,8 +67,12 @@ describe('Koa with the OpenTelemetry SDK (HTTP + Koa instrumentations)', () => {
       );
       ctx.body = 'ok';
     });
-    app.use(requestLogger({ logger, fields: (req) => ({ expected: expectedTraceId(req) }) }));
-    app.use(traceContext({ logger }));
+    app.use(
+      tracing({
+        logger,
+        requestLog: { lineFields: (ctx) => ({ expected: expectedTraceId(ctx.req) }) },
+      }),
+    );
     app.use(router.routes());
     const server = http.createServer(app.callback());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -12,7 +12,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import { bind, current } from '@tracebridge/core';
 import { createLogger } from '@tracebridge/core/winston';
-import { requestLogger, type TraceState, traceContext, tracing } from '@tracebridge/koa';
+import { type KoaContextLike, tracing } from '@tracebridge/koa';
 import Koa3 from 'koa';
 import Koa2 from 'koa2';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -80,21 +80,26 @@ describe.each([
   ['Koa 2', Koa2 as unknown as KoaClass],
 ])('%s', (name, Koa) => {
   type Mount = 'two middlewares' | 'tracing()';
-  /** The request context and line, mounted as two middlewares or as one tracing(). */
+  /** The request context and lines, mounted as one tracing(), or as two: the second one
+   * (ctx.log only) joins the request the first started. */
   function mountTracebridge(
     app: { use(middleware: ReturnType<typeof tracing>): unknown },
     mount: Mount,
     logger: ReturnType<typeof createLogger>,
     contextLogger: ReturnType<typeof createLogger> | undefined,
   ) {
-    const fields = (req: http.IncomingMessage) => ({ expected: expectedTraceId(req) });
+    const lineFields = (ctx: KoaContextLike) => ({ expected: expectedTraceId(ctx.req) });
+    const errorLog = {
+      logger,
+      lineFields: ({ req }: { req: http.IncomingMessage }) => ({ expected: expectedTraceId(req) }),
+    };
     const context = contextLogger === undefined ? {} : { logger: contextLogger };
     if (mount === 'tracing()') {
-      app.use(tracing({ ...context, requestLog: { logger, fields } }));
+      app.use(tracing({ ...context, requestLog: { logger, lineFields }, errorLog }));
       return;
     }
-    app.use(requestLogger({ logger, fields }));
-    app.use(traceContext(context));
+    app.use(tracing({ requestLog: { logger, lineFields }, errorLog }));
+    app.use(tracing({ ...context, requestLog: false, errorLog: false }));
   }
 
   /** An app with tracebridge mounted and the errors Koa reports collected. */
@@ -185,7 +190,7 @@ describe.each([
     const plain = new Koa();
     plain.use((ctx, next) => als.run({ traceId: expectedTraceId(ctx.req) }, next));
     const bridged = new Koa();
-    bridged.use(traceContext());
+    bridged.use(tracing({ requestLog: false }));
     const bus = new (await import('node:events')).EventEmitter();
     bus.setMaxListeners(0);
     const tick = setInterval(() => bus.emit('tick'), 2);
@@ -386,8 +391,12 @@ describe.each([
       ctx.type = 'text/plain';
       ctx.body = stream;
     });
-    app.use(requestLogger({ logger, fields: (req) => ({ expected: expectedTraceId(req) }) }));
-    app.use(traceContext());
+    app.use(
+      tracing({
+        logger,
+        requestLog: { lineFields: (ctx) => ({ expected: expectedTraceId(ctx.req) }) },
+      }),
+    );
     app.use(bodyParser());
     app.use(router.routes());
     const port = await listen(app.callback());
@@ -420,7 +429,7 @@ describe.each([
     const bus = new (await import('node:events')).EventEmitter();
     bus.setMaxListeners(0);
     const app = new Koa();
-    app.use(traceContext({ logger }));
+    app.use(tracing({ logger, requestLog: false }));
     app.use(async (ctx) => {
       const log = ctx.log as typeof logger;
       bus.once('tick', () =>
@@ -434,7 +443,7 @@ describe.each([
     await settleLines(transport, 0);
     expect(readLines(transport).user.get('ctx.log')).toEqual({ right: 50, missing: 0, wrong: 0 });
   });
-  it('tracing(): ctx.log and the request line from one middleware; requestLog: false and errors: false leave them out', async () => {
+  it('tracing(): ctx.log and the request line from one middleware; requestLog: false and errorLog: false leave them out', async () => {
     const transport = new MemoryTransport();
     const logger = createLogger({ transports: [transport] });
     const make = (options: Parameters<typeof tracing>[0]) => {
@@ -447,14 +456,15 @@ describe.each([
           case: 'ctx.log',
           expected: expectedTraceId(ctx.req),
         });
-        ctx.body = (ctx.state as TraceState).traceContext?.traceId;
+        ctx.body = ctx.state.traceContext?.traceId;
       });
       return app;
     };
     for (const [options, requestLines, errorLines] of [
       [{ logger }, 2, 1],
-      [{ logger, requestLog: false }, 0, 0],
-      [{ logger, requestLog: { errors: false } }, 2, 0],
+      [{ logger, requestLog: false }, 0, 1],
+      [{ logger, errorLog: false }, 2, 0],
+      [{ logger, requestLog: false, errorLog: false }, 0, 0],
     ] as const) {
       transport.records.length = 0;
       const port = await listen(make(options).callback());
@@ -473,13 +483,13 @@ describe.each([
 
   it('tracing() refuses bad options with a clear error', () => {
     const logger = createLogger({ transports: [new MemoryTransport()] });
-    expect(() => tracing()).toThrow(/tracing\(\) needs a logger/);
-    expect(() => tracing(null as never)).toThrow(/options must be an object/);
+    expect(() => tracing()).toThrow(/the request line needs a logger/);
+    expect(() => tracing(null as never)).toThrow(/expects an object, got null/);
     expect(() => tracing({ logger, requestLog: 'yes' as never })).toThrow(
       /requestLog must be request log options or false/,
     );
-    expect(() => tracing({ logger, requestLog: { errors: 1 as never } })).toThrow(
-      /errors must be error-log options or false/,
+    expect(() => tracing({ logger, errorLog: 1 as never })).toThrow(
+      /errorLog must be error log options or false/,
     );
     expect(() => tracing({ logger: {} as never })).toThrow(/@tracebridge\/(core|koa): .*logger/);
     expect(() => tracing({ logger, requestLog: { level: 3 as never } })).toThrow(/level/);
@@ -493,7 +503,7 @@ describe('Koa 3 with asyncLocalStorage: true', () => {
     const probes = new Probes();
     const bus = new (await import('node:events')).EventEmitter();
     bus.setMaxListeners(0);
-    app.use(traceContext());
+    app.use(tracing({ requestLog: false }));
     app.use(async (ctx) => {
       const expected = expectedTraceId(ctx.req);
       ctx.res.on('finish', () => {

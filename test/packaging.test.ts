@@ -27,8 +27,8 @@ const ENTRIES: Record<string, string[]> = {
     'traceHeaders',
   ],
   '@tracebridge/core/winston': ['bindLogger', 'captureOnWrite', 'createLogger', 'traceFormat'],
-  '@tracebridge/express': ['traceContext'],
-  '@tracebridge/koa': ['traceContext'],
+  '@tracebridge/express': ['tracing'],
+  '@tracebridge/koa': ['tracing'],
 };
 
 describe('packaging', () => {
@@ -159,6 +159,49 @@ describe('packaging', () => {
       );
     },
   );
+});
+
+describe('declaration files', () => {
+  /** Every module a declaration file imports, following the package's own files. */
+  function importsOf(file: string, seen = new Set<string>()): string[] {
+    if (seen.has(file)) return [];
+    seen.add(file);
+    const text = readFileSync(file, 'utf8');
+    const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map(
+      (m) => m[1] as string,
+    );
+    return specifiers.flatMap((spec) => {
+      if (!spec.startsWith('.')) return [spec];
+      const next = join(
+        file,
+        '..',
+        spec.replace(/\.c?js$/, file.endsWith('.d.cts') ? '.d.cts' : '.d.ts'),
+      );
+      return [spec, ...importsOf(next, seen)];
+    });
+  }
+
+  it.each([
+    'core/dist/index.d.ts',
+    'core/dist/index.d.cts',
+    'express/dist/index.d.ts',
+    'express/dist/index.d.cts',
+    'koa/dist/index.d.ts',
+    'koa/dist/index.d.cts',
+  ])('%s needs no optional peer: a pino user without winston compiles against it', (entry) => {
+    const imports = importsOf(join(root, 'packages', entry));
+    expect(imports.length).toBeGreaterThan(0);
+    const modules = imports.filter((spec) => !spec.startsWith('.'));
+    expect(modules.filter((m) => /winston/.test(m))).toEqual([]);
+    // What they may import: core, Node's own modules, the OTel API, and each framework's types.
+    for (const m of modules) {
+      expect(m).toMatch(/^(@tracebridge\/core|node:|@opentelemetry\/api$|koa$)/);
+    }
+  });
+
+  it("core's winston entry is the one that imports winston's types", () => {
+    expect(importsOf(join(root, 'packages', 'core', 'dist', 'winston.d.ts'))).toContain('winston');
+  });
 });
 
 describe('invariants', () => {

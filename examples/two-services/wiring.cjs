@@ -29,11 +29,11 @@ function tracebridgeWiring({ service, logFile }) {
     logger,
     express() {
       const { tracing } = require('@tracebridge/express');
-      return tracing({ logger, requestLog: { fields: demoFields } });
+      return tracing({ logger, requestLog: { lineFields: demoFields } });
     },
     koa() {
-      const { requestLogger, traceContext } = require('@tracebridge/koa');
-      return [requestLogger({ logger, fields: demoFields }), traceContext({ logger })];
+      const { tracing } = require('@tracebridge/koa');
+      return [tracing({ logger, requestLog: { lineFields: (ctx) => demoFields(ctx.req) } })];
     },
     wrap: (fn) => bind(fn),
     outgoingHeaders: () => traceHeaders(),

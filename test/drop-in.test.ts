@@ -325,3 +325,90 @@ describe('the formatted line, where it matters', () => {
     for (const text of texts(transport)) expect(text).toContain(traceId);
   });
 });
+
+describe('mounted twice: one context, one request line per request, one warning', () => {
+  it.each(['Express', 'Koa'] as const)('%s', async (kind) => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    const transport = new MemoryTransport();
+    const logger = createLogger({ transports: [transport] });
+    const seen: [string | undefined, string | undefined][] = [];
+    let port: number;
+    if (kind === 'Express') {
+      const app = express();
+      const router = express.Router();
+      router.use(expressTracing({ logger })); // again, in a router
+      router.get('/', (req, res) => {
+        seen.push([req.traceContext.traceId, req.traceContext.spanId]);
+        res.send('ok');
+      });
+      app.use(expressTracing({ logger }));
+      app.use(router);
+      port = await listen(app);
+    } else {
+      const app = new Koa();
+      app.use(koaTracing({ logger }));
+      app.use(koaTracing({ logger }));
+      app.use((ctx) => {
+        seen.push([ctx.state.traceContext?.traceId, ctx.state.traceContext?.spanId]);
+        ctx.body = 'ok';
+      });
+      port = await listen(app.callback());
+    }
+    const sent = await Promise.all([send(port, '/'), send(port, '/'), send(port, '/')]);
+    await closed();
+    const lines = transport.lines().filter((l) => l['url.path'] !== undefined);
+    expect(lines.map((l) => l.trace_id).sort()).toEqual(sent.map((s) => s.traceId).sort());
+    expect(lines.map((l) => [l.trace_id, l.span_id]).sort()).toEqual([...seen].sort());
+    const about = warn.mock.calls.filter((c) => String(c[0]).includes('runs twice'));
+    expect(about).toHaveLength(1);
+    expect(String(about[0]?.[0])).toMatch(new RegExp(`^@tracebridge/${kind.toLowerCase()}: `));
+  });
+});
+
+describe('an aborted request', () => {
+  it.each(['Express', 'Koa'] as const)(
+    '%s: the line says aborted, and reports no status that was never sent',
+    async (kind) => {
+      const transport = new MemoryTransport();
+      const logger = createLogger({ transports: [transport] });
+      let port: number;
+      // The handler is still waiting when the client goes away: no head was written.
+      const slow = () => new Promise((resolve) => setTimeout(resolve, 200));
+      if (kind === 'Express') {
+        const app = express();
+        app.use(expressTracing({ logger }));
+        app.get('/', async (_req, res) => {
+          await slow();
+          if (!res.destroyed) res.send('late');
+        });
+        port = await listen(app);
+      } else {
+        const app = new Koa();
+        app.use(koaTracing({ logger }));
+        app.use(async (ctx) => {
+          await slow();
+          ctx.body = 'late';
+        });
+        port = await listen(app.callback());
+      }
+      const { traceId, header } = randomTraceparent();
+      await new Promise<void>((resolve) => {
+        const req = http.get({
+          host: '127.0.0.1',
+          port,
+          path: '/',
+          agent: false,
+          headers: { traceparent: header },
+        });
+        req.on('error', () => resolve());
+        req.on('close', () => resolve());
+        setTimeout(() => req.destroy(), 20);
+      });
+      await closed();
+      const [line] = transport.lines().filter((l) => l['url.path'] === '/');
+      expect(line).toMatchObject({ trace_id: traceId, aborted: true, level: 'warn' });
+      expect(line).not.toHaveProperty('http.response.status_code');
+      expect(line?.message).toMatch(/^GET \/ - [\d.]+ms$/);
+    },
+  );
+});

@@ -1,5 +1,5 @@
 import type { TraceContext } from './context.js';
-import { current, run } from './current.js';
+import { boundContext, current, run } from './current.js';
 import { idFields, stampRecord } from './log-record.js';
 import type { FieldsWriter } from './trace-fields.js';
 
@@ -118,17 +118,14 @@ export function bindWritable(
 ): WritableLogger {
   const bound = Object.create(logger) as WritableLogger;
   bound.write = function boundWrite(info: unknown, encoding?: unknown, callback?: unknown) {
-    stampRecord(info, ctx);
-    if (
-      writeFields !== undefined &&
-      ctx !== undefined &&
-      typeof info === 'object' &&
-      info !== null
-    ) {
-      writeFields(info as Record<PropertyKey, unknown>, ctx);
+    // Inside a child span of the bound request, the line names that span.
+    const now = boundContext(ctx);
+    stampRecord(info, now);
+    if (writeFields !== undefined && now !== undefined && isObject(info)) {
+      writeFields(info, now);
     }
     const write = logger.write;
-    if (ctx === undefined || current() === ctx) {
+    if (now === undefined || now !== ctx || current() === ctx) {
       return guardedWrite(logger, write, logger, info, encoding, callback);
     }
     return run(ctx, guardedWrite, logger, write, logger, info, encoding, callback);

@@ -1,7 +1,12 @@
 import type { SpanContext } from '@opentelemetry/api';
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { createTraceContext, sealContext, type TraceContext } from './context.js';
-import { activeSpanContext, fromSpanContext, withOtelContext } from './otel.js';
+import {
+  activeSpanContext,
+  activeSpanOfRequest,
+  fromSpanContext,
+  withOtelContext,
+} from './otel.js';
 import { isBranded, runStored, storedContext } from './store.js';
 
 // current() runs for every log line: a span's SpanContext object lives as long as the span,
@@ -37,21 +42,39 @@ export function current(): TraceContext | undefined {
   ) {
     return stored;
   }
+  return refine(stored, spanContext);
+}
+
+/** `base` with the ids of `spanContext`, a span of its trace running now (made once per
+ * span and base). */
+function refine(base: TraceContext, spanContext: SpanContext): TraceContext {
   const cached = refined.get(spanContext);
-  if (cached !== undefined && cached.base === stored) return cached.value;
+  if (cached !== undefined && cached.base === base) return cached.value;
   const value = sealContext(
     {
-      traceId: stored.traceId,
+      traceId: base.traceId,
       spanId: spanContext.spanId,
       traceFlags: spanContext.traceFlags & 0xff,
-      traceState: stored.traceState,
-      requestId: stored.requestId,
-      fields: stored.fields,
+      traceState: base.traceState,
+      requestId: base.requestId,
+      fields: base.fields,
     },
     context.active(),
   );
-  refined.set(spanContext, { base: stored, value });
+  refined.set(spanContext, { base, value });
   return value;
+}
+
+/**
+ * The context a logger bound to `ctx` writes with now: `ctx` itself, or — when the code runs
+ * inside a span of the same request (a child span it started, an instrumentation's layer
+ * span) — that span's ids. A span of another request, even one of the same trace, does not
+ * count: a late callback fired from there still writes `ctx`'s ids.
+ */
+export function boundContext(ctx: TraceContext | undefined): TraceContext | undefined {
+  if (ctx === undefined) return undefined;
+  const spanContext = activeSpanOfRequest(ctx);
+  return spanContext === undefined ? ctx : refine(ctx, spanContext);
 }
 
 function contextOfSpan(spanContext: SpanContext): TraceContext | undefined {

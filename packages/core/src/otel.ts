@@ -10,7 +10,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { createTraceContext, sealContext, type TraceContext } from './context.js';
-import { otelContextOf } from './store.js';
+import { otelContextOf, setOtelContextOf } from './store.js';
 import { normalizeTraceState } from './w3c/tracestate.js';
 
 /**
@@ -119,6 +119,34 @@ const rootWithIds = (ctx: TraceContext): Context =>
  */
 export function otelContextFor(ctx: TraceContext): Context {
   return otelContextOf(ctx, rootWithIds);
+}
+
+// Marks the OpenTelemetry Context a request runs in with the request's own context. Every
+// context derived from it — a child span's, an instrumentation's layer span's — carries
+// the mark; another request's does not. createContextKey names it globally: every copy of
+// core reads the same key.
+const REQUEST = createContextKey('@tracebridge/core.request');
+
+/** Marks the OTel Context of `ctx`, a request's context, as that request's. */
+export function markRequest(ctx: TraceContext): void {
+  setOtelContextOf(ctx, otelContextFor(ctx).setValue(REQUEST, ctx));
+}
+
+/** Whether the active OTel Context belongs to the request whose context is `ctx`; then
+ * the active span, if it is a span of this request's, else `undefined`. */
+export function activeSpanOfRequest(ctx: TraceContext): SpanContext | undefined {
+  const active = context.active();
+  if (active.getValue(REQUEST) !== ctx) return undefined;
+  const spanContext = trace.getSpan(active)?.spanContext();
+  if (
+    spanContext === undefined ||
+    spanContext.traceId !== ctx.traceId ||
+    spanContext.spanId === ctx.spanId ||
+    !isSpanContextValid(spanContext)
+  ) {
+    return undefined;
+  }
+  return spanContext;
 }
 
 /** Runs `fn` in the OTel Context that belongs to `ctx` (see otelContextFor). */

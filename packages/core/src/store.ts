@@ -113,3 +113,9 @@ export function otelContextOf<C>(ctx: TraceContext, make: (ctx: TraceContext) =>
   holder.context ??= make(ctx);
   return holder.context as C;
 }
+
+/** Replaces the OpenTelemetry Context of `ctx` (a request's, once marked as its own). */
+export function setOtelContextOf(ctx: TraceContext, otelContext: unknown): void {
+  const holder = (ctx as unknown as Record<symbol, OtelHolder | undefined>)[kOtelContext];
+  if (holder !== undefined) holder.context = otelContext;
+}

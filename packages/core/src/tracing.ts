@@ -211,7 +211,7 @@ export function createTracing<Subject>(
   }
 
   return {
-    lifecycle: lifecycleWith({ ...resolved, onDone }),
+    lifecycle: lifecycleWith({ ...resolved, onDone }, onDone && { pkg: adapter.pkg }),
     bindLog: target === undefined ? undefined : (context) => target.bind(context),
     logError,
   };

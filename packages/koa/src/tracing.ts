@@ -44,13 +44,8 @@ export function tracing(options?: KoaTracingOptions): Koa.Middleware {
     route: (req) => koaRoute(req),
   });
   // Koa may report one error more than once (a streamed body's, both from the stream and
-  // from the pipe into the response): one error line each.
-  const logged = new WeakSet<object>();
+  // from the pipe into the response): core writes one error line per error and request.
   const log = (ctx: KoaContextLike, error: unknown): void => {
-    if (typeof error === 'object' && error !== null) {
-      if (logged.has(error)) return;
-      logged.add(error);
-    }
     if (logError === undefined) {
       recordRequestError(ctx.req, error);
       return;

@@ -9,7 +9,8 @@ export interface RequestDone {
   readonly context: TraceContext;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
-  /** The status sent (or that would have been sent, for an aborted response). */
+  /** The status sent — or, for a request aborted before its head went out, the status the
+   * response had then, which was never sent (the request line leaves it out). */
   readonly statusCode: number;
   /** True when the response did not finish: the client went away, or the socket closed. */
   readonly aborted: boolean;
@@ -40,6 +41,10 @@ export class RequestState {
   failure: Error | undefined = undefined;
   /** Whether the trace metric goes into the response's Server-Timing (once per request). */
   traceMetric = false;
+  /** Whether an adapter's request line is among the callbacks (one per request). */
+  requestLine = false;
+  /** The errors an error line was written for already (one line per error). */
+  loggedErrors: Set<unknown> | undefined = undefined;
 
   constructor(
     readonly context: TraceContext,
@@ -168,4 +173,15 @@ export function requestContext(req: IncomingMessage): TraceContext | undefined {
 export function recordRequestError(req: IncomingMessage, error: unknown): void {
   const state = stateOf(req);
   if (state !== undefined && state.failure === undefined) state.failure = toError(error);
+}
+
+/** Whether an error line for `error` is still to be written for `req` — once per error,
+ * however many error middlewares see it; notes that it is being written now. */
+export function firstErrorLine(req: IncomingMessage, error: unknown): boolean {
+  const state = stateOf(req);
+  if (state === undefined) return true;
+  state.loggedErrors ??= new Set();
+  if (state.loggedErrors.has(error)) return false;
+  state.loggedErrors.add(error);
+  return true;
 }

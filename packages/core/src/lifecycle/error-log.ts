@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { current } from '../current.js';
 import type { LogTarget } from '../log-target.js';
 import type { TraceFieldsOptions } from '../trace-fields.js';
-import { recordRequestError, requestContext } from './done.js';
+import { firstErrorLine, recordRequestError, requestContext } from './done.js';
 import { type LevelOption, lineLevel } from './line-level.js';
 import { type Fail, type RequestLogger, targetFor } from './request-log.js';
 
@@ -88,6 +88,7 @@ export function createErrorLog(
   ): void {
     try {
       recordRequestError(req, error);
+      if (!firstErrorLine(req, error)) return;
       const failure: RequestFailure = { error, req, statusCode: extra.statusCode };
       const lineLevel = level(failure);
       if (lineLevel === undefined) return;

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TraceContext } from '../context.js';
 import { run } from '../current.js';
+import { markRequest } from '../otel.js';
 import { scopeForNew } from '../scope.js';
+import { warnOnce } from '../warn.js';
 import { bindRequest, bindResponse } from './binding.js';
 import { contextFromRequest } from './context-from-request.js';
 import { attachState, endWithSocket, RequestState, stateOf } from './done.js';
@@ -78,8 +80,20 @@ export function createRequestLifecycle(options: RequestLifecycleOptions = {}): R
   return lifecycleWith(resolveOptions(options));
 }
 
-/** A request lifecycle for options checked already. */
-export function lifecycleWith(resolved: ResolvedOptions): RequestLifecycle {
+/** What an adapter's lifecycle adds: its `onDone` writes the request line, under `pkg`. */
+export interface RequestLineOwner {
+  readonly pkg: string;
+}
+
+/**
+ * A request lifecycle for options checked already. With `lines`, its `onDone` writes the
+ * request line: a request that another such lifecycle started keeps that one's line only,
+ * and the second mount is reported once.
+ */
+export function lifecycleWith(
+  resolved: ResolvedOptions,
+  lines?: RequestLineOwner,
+): RequestLifecycle {
   let reported = false;
   // A throwing hook must never break a response; say so once, not once per request.
   const report = (error: unknown): void => {
@@ -95,10 +109,13 @@ export function lifecycleWith(resolved: ResolvedOptions): RequestLifecycle {
   /** A new request: its context, the scope it runs in, done-tracking, headers. */
   function open(req: IncomingMessage, res: ServerResponse): RequestState {
     const context = contextFromRequest(req, resolved, report);
+    // Spans started inside the request carry the mark: req.log names them (boundContext).
+    markRequest(context);
     const timing = startTiming(res);
     const state = new RequestState(context, scopeForNew(context), req, res, timing, report);
     attachState(state);
     if (resolved.onDone !== undefined) state.callbacks.push(resolved.onDone);
+    state.requestLine = lines !== undefined;
     endWithSocket(state);
     bindRequest(req, state);
     bindResponse(res, state);
@@ -115,8 +132,18 @@ export function lifecycleWith(resolved: ResolvedOptions): RequestLifecycle {
   function join(state: RequestState): TraceContext {
     setStartHeaders(state.res, state.context, resolved);
     if (resolved.traceResponse === 'server-timing') state.traceMetric = true;
+    if (lines !== undefined && state.requestLine) {
+      warnOnce(
+        'TRACEBRIDGE_MOUNTED_TWICE',
+        `${lines.pkg}: tracing() runs twice for the same request (mounted twice, or in two ` +
+          'routers): one context and one request line per request, from the first. Mount it ' +
+          'once, before the routers.',
+      );
+      return state.context;
+    }
     if (resolved.onDone !== undefined) {
       state.callbacks.push(resolved.onDone);
+      state.requestLine ||= lines !== undefined;
       // Joined after the request already ended: report it now, still exactly once.
       state.notify(resolved.onDone);
     }

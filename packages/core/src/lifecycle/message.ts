@@ -1,5 +1,5 @@
 import type { RequestDone } from './done.js';
-import { clip, type LineBasics, roundMs } from './request-line.js';
+import { clip, type LineBasics, roundMs, statusSent } from './request-line.js';
 
 /** A request line's message, from the outcome and the parts the line computed already. */
 export type MessageOf = (done: RequestDone, basics: LineBasics) => string;
@@ -17,7 +17,7 @@ function value(name: string, done: RequestDone, basics: LineBasics): string {
     case 'route':
       return basics.route ?? '';
     case 'status':
-      return String(done.statusCode);
+      return statusSent(done) ? String(done.statusCode) : '-';
     case 'duration':
       return String(roundMs(done.durationMs));
     case 'ttfb':

@@ -64,7 +64,8 @@ export function addRequestLineFields(
   if (basics.route !== undefined && basics.route !== '') {
     record['http.route'] = clip(basics.route, MAX_PATH);
   }
-  record['http.response.status_code'] = done.statusCode;
+  // An aborted request whose head never went out sent no status: none is reported.
+  if (statusSent(done)) record['http.response.status_code'] = done.statusCode;
   const userAgent = req.headers['user-agent'];
   if (typeof userAgent === 'string') record['user_agent.original'] = clip(userAgent, MAX_TEXT);
   if (clientAddress !== undefined) record['client.address'] = clientAddress;
@@ -84,6 +85,12 @@ export function addRequestLineFields(
   for (const name of settings.responseHeaders) {
     addHeader(record, `http.response.header.${name}`, res.getHeader(name), settings, name);
   }
+}
+
+/** Whether the response's status reached the client (not so for a request aborted before
+ * its head went out: a framework's default status then was never sent). */
+export function statusSent(done: RequestDone): boolean {
+  return !done.aborted || done.res.headersSent;
 }
 
 /** Milliseconds rounded to the microsecond, as the line and its message show them. */

@@ -2,6 +2,7 @@ import { bindWritable, type ChildLogger, type WritableLogger } from './bind-logg
 import { createTraceContext, type TraceContext } from './context.js';
 import { CAPTURED_CONTEXT } from './log-record.js';
 import { type FieldsWriter, type TraceFieldsOptions, traceFieldsWriter } from './trace-fields.js';
+import { warnOnDoubleExport } from './winston/otel-logs.js';
 
 /**
  * The logger an adapter writes its lines to and binds `req.log`/`ctx.log` from — the user's
@@ -92,6 +93,7 @@ export function logTarget(
     ids === false ? undefined : traceFieldsWriter(ids ?? {}, (m) => reporting.fail(`ids: ${m}`));
   if (typeof logger.log === 'function' && typeof logger.write === 'function') {
     const target = logger as unknown as WritableLogger;
+    warnOnDoubleExport(logger, reporting.warn);
     const fields =
       writeFields !== undefined && !writesIds(logger)
         ? checkedFields(logger, writeFields, reporting)

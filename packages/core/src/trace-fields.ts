@@ -18,6 +18,17 @@ export interface TraceFieldsOptions {
 
 type Fail = (message: string) => never;
 
+/** The top-level fields a writer with `options` puts the ids in, when they are flat keys. */
+export function flatIdKeys(options: TraceFieldsOptions = {}): string[] {
+  if (options.keys !== undefined) {
+    const { traceId = 'trace_id', spanId = 'span_id', traceFlags = 'trace_flags' } = options.keys;
+    return traceFlags === false ? [traceId, spanId] : [traceId, spanId, traceFlags];
+  }
+  if (options.preset === 'camel') return ['traceId', 'spanId', 'traceFlags'];
+  if (options.preset === 'ecs' || options.preset === 'datadog') return [];
+  return ['trace_id', 'span_id', 'trace_flags'];
+}
+
 /** Writes a context's ids (and request id and fields) onto a log record. */
 export type FieldsWriter = (record: Record<PropertyKey, unknown>, ctx: TraceContext) => void;
 

@@ -1,10 +1,23 @@
 import { createRequire } from 'node:module';
 import type winston from 'winston';
-import { type TraceFieldsOptions, traceFieldsWriter } from '../trace-fields.js';
+import { flatIdKeys, type TraceFieldsOptions, traceFieldsWriter } from '../trace-fields.js';
+import { warnOnce } from '../warn.js';
 import { capture } from './capture.js';
+import { hasOtelTransport, otelLogsTransport, warnOnDoubleExport } from './otel-logs.js';
 
 /** Winston's own logger options, plus the names of the id fields (as {@link traceFormat}'s). */
-export type CreateLoggerOptions = winston.LoggerOptions & { trace?: TraceFieldsOptions };
+export type CreateLoggerOptions = winston.LoggerOptions & {
+  /** The names of the id fields (as {@link traceFormat}'s options). */
+  trace?: TraceFieldsOptions;
+  /**
+   * Also send every record to the OpenTelemetry Logs API (the global LoggerProvider your
+   * SDK registers), with the trace and span ids of the context it was written in. Unlike
+   * `@opentelemetry/instrumentation-winston`, it does not depend on winston being loaded
+   * after the SDK started. Skipped when the logger has an `OpenTelemetryTransportV3`
+   * already. Default `false`.
+   */
+  otelLogs?: boolean;
+};
 
 function fail(message: string): never {
   throw new TypeError(`@tracebridge/core/winston: createLogger: trace: ${message}`);
@@ -41,10 +54,18 @@ function loadWinston(): typeof winston {
  * logger.info('hello'); // {"level":"info","message":"hello","trace_id":"…","span_id":"…",…}
  */
 export function createLogger(options: CreateLoggerOptions = {}): winston.Logger {
-  const { trace = {}, format, ...rest } = options;
+  const { trace = {}, otelLogs = false, format, ...rest } = options;
   const writeFields = traceFieldsWriter(trace, fail);
+  if (typeof otelLogs !== 'boolean') {
+    throw new TypeError('@tracebridge/core/winston: createLogger: otelLogs must be a boolean');
+  }
   const w = loadWinston();
-  return capture(w.createLogger({ ...rest, format: format ?? jsonLine(w) }), writeFields);
+  const logger = w.createLogger({ ...rest, format: format ?? jsonLine(w) });
+  warnOnDoubleExport(logger, (message) =>
+    warnOnce('TRACEBRIDGE_DOUBLE_EXPORT', `@tracebridge/core/winston: ${message}`),
+  );
+  if (otelLogs && !hasOtelTransport(logger)) logger.add(otelLogsTransport(w, flatIdKeys(trace)));
+  return capture(logger, writeFields);
 }
 
 /**

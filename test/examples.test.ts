@@ -172,14 +172,41 @@ describe('two-services demo (the one `pnpm demo` runs), small', () => {
     const board = JSON.parse(readFileSync(join(out, 'scoreboard.json'), 'utf8'));
     for (const service of ['gateway', 'backend']) {
       const tb = board.results.tracebridge.services[service];
-      expect({ ...tb.request, right: 0 }).toEqual({ right: 0, missing: 0, wrong: 0 });
-      expect({ ...tb.app, right: 0 }).toEqual({ right: 0, missing: 0, wrong: 0 });
+      const clean = { right: 0, missing: 0, wrong: 0, unexported: 0 };
+      expect({ ...tb.request, right: 0 }).toEqual(clean);
+      expect({ ...tb.app, right: 0 }).toEqual(clean);
       expect(tb.app.right).toBeGreaterThan(150);
       const naive = board.results.naive.services[service];
       expect(naive.app.missing + naive.app.wrong).toBeGreaterThan(0);
     }
     expect(board.results.tracebridge.joins.broken).toBe(0);
     expect(board.results.tracebridge.joins.checked).toBeGreaterThan(150);
+    expect(board.results.tracebridge.requestLines).toEqual({ missing: 0, duplicated: 0 });
+    if (flags.length === 0) {
+      // The third column: what OpenTelemetry's auto-instrumentation alone gives.
+      const auto = board.results['otel-auto'].services.gateway;
+      expect(auto.app.missing).toBeGreaterThan(0); // late callbacks with no active span
+      expect(auto.request.wrong).toBe(0);
+    } else {
+      expect(board.results['otel-auto']).toBeUndefined();
+    }
+  });
+
+  it('--help prints the flags and exits 0', async () => {
+    const { stdout } = await run(process.execPath, [
+      join(examples, 'two-services', 'demo.mjs'),
+      '--help',
+    ]);
+    for (const flag of [
+      '--requests',
+      '--concurrency',
+      '--pipelined',
+      '--aborted',
+      '--out',
+      '--no-otel',
+    ]) {
+      expect(stdout).toContain(flag);
+    }
   });
 
   it('refuses bad flags with exit 2', async () => {

@@ -10,6 +10,9 @@
 //   TRACEBRIDGE_OTEL_DIR → spans.jsonl and logs.jsonl in that folder (the demo, the tests);
 //   neither → the console.
 // OTEL_SERVICE_NAME names the service. Metrics are off unless OTEL_METRICS_EXPORTER says so.
+// TRACEBRIDGE_OTEL_AUTO=1 loads the standard getNodeAutoInstrumentations() set instead —
+// instrumentation-winston included, which adds ids to winston records and sends them to the
+// Logs API — as most OpenTelemetry users run it.
 const fs = require('node:fs');
 const path = require('node:path');
 const { NodeSDK } = require('@opentelemetry/sdk-node');
@@ -102,15 +105,16 @@ function processors() {
   };
 }
 
+function instrumentations() {
+  if (process.env.TRACEBRIDGE_OTEL_AUTO === '1') {
+    const { getNodeAutoInstrumentations } = require('@opentelemetry/auto-instrumentations-node');
+    return [getNodeAutoInstrumentations()];
+  }
+  return [new HttpInstrumentation(), new ExpressInstrumentation(), new KoaInstrumentation()];
+}
+
 const chosen = processors();
-const sdk = new NodeSDK({
-  ...chosen,
-  instrumentations: [
-    new HttpInstrumentation(),
-    new ExpressInstrumentation(),
-    new KoaInstrumentation(),
-  ],
-});
+const sdk = new NodeSDK({ ...chosen, instrumentations: instrumentations() });
 sdk.start();
 
 // Services call this on SIGTERM (see app.cjs, two-services/wiring.cjs). Exports still in

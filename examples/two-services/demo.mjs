@@ -1,11 +1,10 @@
-// The demo: starts the two services twice — wired with tracebridge, and the naive way —
-// under the real OpenTelemetry SDK, drives the same burst of traffic at both (keep-alive,
-// a few pipelined and a few aborted requests), then checks every log line against the
-// exported spans and prints a scoreboard. Exits 0 only when tracebridge's side has no
-// missing and no wrong id.
-//
-//   node demo.mjs [--requests 2000] [--concurrency 100] [--pipelined 50] [--aborted 20]
-//                 [--out DIR] [--no-otel] [--verbose]
+// The demo: starts the two services three times — wired the naive way (a hand-written
+// AsyncLocalStorage middleware), the way OpenTelemetry's auto-instrumentation users run them
+// (instrumentation-winston on, nothing else), and with tracebridge — under the real
+// OpenTelemetry SDK with the standard getNodeAutoInstrumentations() set; drives the same
+// traffic at each (keep-alive, pipelined and aborted requests); then checks every log line
+// and LogRecord against the exported spans and prints a scoreboard. Exits 0 only when
+// tracebridge's side has no missing and no wrong id. `--help` lists the flags.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,17 +17,38 @@ import { parseArgs } from 'node:util';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 
-const { values } = parseArgs({
-  options: {
-    requests: { type: 'string', default: '2000' },
-    concurrency: { type: 'string', default: '100' },
-    pipelined: { type: 'string', default: '50' },
-    aborted: { type: 'string', default: '20' },
-    out: { type: 'string' },
-    'no-otel': { type: 'boolean', default: false },
-    verbose: { type: 'boolean', default: false },
-  },
-});
+const HELP = `Usage: node examples/two-services/demo.mjs [flags]   (pnpm demo [-- flags])
+
+  --requests N      keep-alive requests per side (default 2000)
+  --concurrency N   keep-alive connections per side (default 100)
+  --pipelined N     pipelined requests per side, 5 per connection (default 50)
+  --aborted N       requests the client drops before the answer, per side (default 20)
+  --out DIR         where the logs, spans and scoreboard go (default .tracebridge-out/demo-…)
+  --no-otel         no OpenTelemetry SDK: W3C traceparent only, two sides
+  --help            this text
+`;
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      requests: { type: 'string', default: '2000' },
+      concurrency: { type: 'string', default: '100' },
+      pipelined: { type: 'string', default: '50' },
+      aborted: { type: 'string', default: '20' },
+      out: { type: 'string' },
+      'no-otel': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  }));
+} catch (error) {
+  console.error(`tracebridge demo: ${error.message}\n\n${HELP}`);
+  process.exit(2);
+}
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
 
 function count(name, min) {
   const n = Number(values[name]);
@@ -64,6 +84,7 @@ function start(side, service, env) {
       ...process.env,
       ...env,
       WIRING: side,
+      ...(OTEL && { TRACEBRIDGE_OTEL_AUTO: '1' }),
       LOG_FILE: join(dir, 'app.log.jsonl'),
       OTEL_SERVICE_NAME: `${service}-${side}`,
       TRACEBRIDGE_OTEL_DIR: dir,
@@ -112,6 +133,7 @@ function traceparentFor(id, side, kind) {
 
 let done = 0;
 let total = 0;
+let unanswered = 0;
 function progress() {
   done++;
   if (!tty) return;
@@ -184,7 +206,11 @@ async function pipelined(side, port) {
             socket.destroy();
             resolve();
           };
-          const timer = setTimeout(finish, 15_000);
+          // Bounded, generously: a busy machine answers late, but it answers.
+          const timer = setTimeout(() => {
+            unanswered += ids.length - (text.match(/"price":42\}/g) ?? []).length;
+            finish();
+          }, 120_000);
           socket.on('data', (chunk) => {
             text += chunk;
             const complete = (text.match(/"price":42\}/g) ?? []).length;
@@ -232,6 +258,22 @@ function readJsonLines(file) {
     .map((line) => JSON.parse(line));
 }
 
+const SERVER = 1; // SpanKind.SERVER
+/**
+ * A line's ids against its request's: right; missing; wrong (another trace; or, for a
+ * request line, a span other than the request's HTTP server span); or unexported — the
+ * right trace, naming a span the SDK never exported (not a wrong id: a span still open at
+ * shutdown, say).
+ */
+function classify(traceId, spanId, expected, spanIds, requestLine = false) {
+  if (traceId === undefined || traceId === '') return 'missing';
+  if (traceId !== expected) return 'wrong';
+  if (!OTEL) return 'right';
+  const span = spanIds.get(`${traceId}/${spanId}`);
+  if (span === undefined) return 'unexported';
+  return requestLine && span.kind !== SERVER ? 'wrong' : 'right';
+}
+
 function score(side, services) {
   const result = {
     services: {},
@@ -247,31 +289,33 @@ function score(side, services) {
       (l) => typeof l.demo_request === 'string' && l.demo_request !== '',
     );
     const tally = {
-      request: { right: 0, missing: 0, wrong: 0 },
-      app: { right: 0, missing: 0, wrong: 0 },
+      request: { right: 0, missing: 0, wrong: 0, unexported: 0 },
+      app: { right: 0, missing: 0, wrong: 0, unexported: 0 },
     };
     const perRequest = new Map();
     for (const line of lines) {
       const expected = sent.get(line.demo_request)?.traceId;
       if (expected === undefined) continue;
       const bucket = tally[line.line === 'request' ? 'request' : 'app'];
-      if (line.trace_id === undefined) bucket.missing++;
-      else if (
-        line.trace_id !== expected ||
-        (OTEL && !spanIds.has(`${line.trace_id}/${line.span_id}`))
-      )
-        bucket.wrong++;
-      else bucket.right++;
+      bucket[classify(line.trace_id, line.span_id, expected, spanIds, line.line === 'request')]++;
       if (line.line === 'request') {
         perRequest.set(line.demo_request, (perRequest.get(line.demo_request) ?? 0) + 1);
         requestTrace[line.demo_request] ??= {};
         requestTrace[line.demo_request][service] = line.trace_id;
       }
     }
-    // Every request the client saw answered has exactly one request line in each service
-    // (the stream route answers from the backend too).
+    // Every request the gateway got has exactly one request line there — aborted ones
+    // included; every request answered, one in the backend too (an aborted one may never
+    // have reached it). A request the client dropped before the gateway read it was never
+    // a request there: the gateway saw it when it has a span of its trace (with OTel), or
+    // any line of it.
+    const traces = new Set(spans.map((s) => s.traceId));
+    const logged = new Set(lines.map((l) => l.demo_request));
+    const seen = (id, info) => (OTEL ? traces.has(info.traceId) : logged.has(id));
     for (const [id, info] of sent) {
-      if (info.side !== side || info.status !== 200) continue;
+      if (info.side !== side) continue;
+      if (service === 'backend' && info.status !== 200) continue;
+      if (service === 'gateway' && info.status !== 200 && !seen(id, info)) continue;
       const n = perRequest.get(id) ?? 0;
       if (n === 0) result.requestLines.missing++;
       if (n > 1) result.requestLines.duplicated++;
@@ -279,14 +323,11 @@ function score(side, services) {
     const otelLogs = readJsonLines(join(dir, 'logs.jsonl')).filter(
       (r) => typeof r.attributes?.demo_request === 'string',
     );
-    const otelTally = { right: 0, missing: 0, wrong: 0 };
+    const otelTally = { right: 0, missing: 0, wrong: 0, unexported: 0 };
     for (const record of otelLogs) {
       const expected = sent.get(record.attributes.demo_request)?.traceId;
       if (expected === undefined) continue;
-      if (record.traceId === undefined) otelTally.missing++;
-      else if (record.traceId !== expected || !spanIds.has(`${record.traceId}/${record.spanId}`))
-        otelTally.wrong++;
-      else otelTally.right++;
+      otelTally[classify(record.traceId, record.spanId, expected, spanIds)]++;
     }
     result.services[service] = { ...tally, otelLogRecords: otelTally, spans: spans.length };
   }
@@ -299,36 +340,65 @@ function score(side, services) {
   return result;
 }
 
-const cell = (t) => `${t.right} / ${t.missing} / ${t.wrong}`.padEnd(24);
+const LABELS = { naive: 'naive ALS', 'otel-auto': 'OTel auto-instr.', tracebridge: 'tracebridge' };
+const WIDTH = 24;
+const cell = (t) =>
+  `${t.right} / ${t.missing} / ${t.wrong}${t.unexported > 0 ? ` (+${t.unexported}*)` : ''}`;
 
 function print(results) {
+  const sides = Object.keys(results);
   console.log(
     `\nLog lines checked against ${OTEL ? 'the exported spans' : 'the W3C traceparent sent'} — right / missing / wrong:\n`,
   );
-  console.log(`  ${''.padEnd(34)}${'naive'.padEnd(24)}tracebridge`);
+  const row = (label, cells) =>
+    console.log(
+      `  ${label.padEnd(30)}${cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(WIDTH) : c)).join('')}`,
+    );
+  row(
+    '',
+    sides.map((side) => LABELS[side]),
+  );
   for (const service of ['gateway', 'backend']) {
     for (const kind of ['request', 'app']) {
       const label = `${service} ${kind === 'request' ? 'request lines' : 'application lines'}`;
-      console.log(
-        `  ${label.padEnd(34)}${cell(results.naive.services[service][kind])}${cell(results.tracebridge.services[service][kind]).trim()}`,
+      row(
+        label,
+        sides.map((side) => cell(results[side].services[service][kind])),
       );
     }
     if (OTEL) {
-      const [naive, tb] = [results.naive, results.tracebridge].map(
-        (r) => r.services[service].otelLogRecords,
+      row(
+        `${service} OTel LogRecords`,
+        sides.map((side) => cell(results[side].services[service].otelLogRecords)),
       );
-      console.log(`  ${`${service} OTel LogRecords`.padEnd(34)}${cell(naive)}${cell(tb).trim()}`);
     }
   }
-  const joins = (r) => `${r.joins.checked - r.joins.broken} of ${r.joins.checked}`.padEnd(24);
-  console.log(
-    `  ${'gateway ↔ backend joins'.padEnd(34)}${joins(results.naive)}${joins(results.tracebridge).trim()}`,
+  row(
+    'gateway ↔ backend joins',
+    sides.map(
+      (side) =>
+        `${results[side].joins.checked - results[side].joins.broken} of ${results[side].joins.checked}`,
+    ),
   );
-  const lines = (r) =>
-    `${r.requestLines.missing} missing, ${r.requestLines.duplicated} twice`.padEnd(24);
-  console.log(
-    `  ${'request lines per request'.padEnd(34)}${lines(results.naive)}${lines(results.tracebridge).trim()}`,
+  row(
+    'request lines per request',
+    sides.map(
+      (side) =>
+        `${results[side].requestLines.missing} missing, ${results[side].requestLines.duplicated} twice`,
+    ),
   );
+  const unexported = sides.some((side) =>
+    Object.values(results[side].services).some((s) =>
+      [s.request, s.app, s.otelLogRecords].some((t) => t.unexported > 0),
+    ),
+  );
+  if (unexported) {
+    console.log(
+      '\n  * the right trace, naming a span the SDK never exported (not counted as wrong)',
+    );
+  }
+  if (unanswered > 0)
+    console.log(`\n  ${unanswered} pipelined requests went unanswered within 120 s`);
 }
 
 function clean(result) {
@@ -354,7 +424,8 @@ console.log(
 const running = [];
 const results = {};
 try {
-  for (const side of ['naive', 'tracebridge']) {
+  const sides = OTEL ? ['naive', 'otel-auto', 'tracebridge'] : ['naive', 'tracebridge'];
+  for (const side of sides) {
     const backend = await start(side, 'backend', {});
     running.push(backend);
     const gateway = await start(side, 'gateway', {

@@ -14,17 +14,18 @@ const otelSdk = () => globalThis[Symbol.for('tracebridge.example.otel')];
 /** The demo's per-request marker, so every line can be checked against its request. */
 const demoFields = (req) => ({ demo_request: req.headers['x-demo-request'], line: 'request' });
 
-function transports(logFile) {
-  const list = [new winston.transports.File({ filename: logFile })];
-  if (otelSdk() !== undefined) {
-    const { OpenTelemetryTransportV3 } = require('@opentelemetry/winston-transport');
-    list.push(new OpenTelemetryTransportV3());
-  }
-  return list;
-}
+// The JSON lines the demo scores. Under the OpenTelemetry SDK, instrumentation-winston adds
+// the transport that sends records to the Logs API to every winston logger.
+const transports = (logFile) => [new winston.transports.File({ filename: logFile })];
 
 function tracebridgeWiring({ service, logFile }) {
-  const logger = createLogger({ defaultMeta: { service }, transports: transports(logFile) });
+  const logger = createLogger({
+    defaultMeta: { service },
+    transports: transports(logFile),
+    // Records reach the Logs API even when the instrumentation did not patch winston (it
+    // is skipped where the instrumentation's transport is there already).
+    otelLogs: otelSdk() !== undefined,
+  });
   return {
     logger,
     express() {
@@ -98,12 +99,50 @@ function naiveWiring({ service, logFile }) {
   };
 }
 
+/**
+ * What a team running OpenTelemetry's auto-instrumentation writes: a plain winston logger
+ * (instrumentation-winston adds the active span's ids to each record when it is written,
+ * and sends it to the Logs API), a request line from a 'finish' listener, and nothing for
+ * callbacks (the HTTP instrumentation propagates traceparent on outgoing calls itself).
+ */
+function otelAutoWiring({ service, logFile }) {
+  const logger = winston.createLogger({
+    defaultMeta: { service },
+    format: winston.format.json(),
+    transports: transports(logFile),
+  });
+  const requestLine = (req, res) => () =>
+    logger.info(`${req.method} ${req.url} ${res.statusCode}`, {
+      ...demoFields(req),
+      'http.response.status_code': res.statusCode,
+    });
+  return {
+    logger,
+    express: () => (req, res, next) => {
+      res.on('finish', requestLine(req, res));
+      next();
+    },
+    koa: () => [
+      (ctx, next) => {
+        ctx.res.on('finish', requestLine(ctx.req, ctx.res));
+        return next();
+      },
+    ],
+    wrap: (fn) => fn,
+    outgoingHeaders: () => ({}),
+  };
+}
+
+const WIRINGS = { naive: naiveWiring, 'otel-auto': otelAutoWiring, tracebridge: tracebridgeWiring };
+
 function createWiring(kind, options) {
-  if (kind === 'tracebridge') return tracebridgeWiring(options);
-  if (kind === 'naive') return naiveWiring(options);
-  throw new TypeError(
-    `two-services: WIRING must be "tracebridge" or "naive", not ${JSON.stringify(kind)}`,
-  );
+  const wiring = WIRINGS[kind];
+  if (wiring === undefined) {
+    throw new TypeError(
+      `two-services: WIRING must be one of ${Object.keys(WIRINGS).join(', ')}, not ${JSON.stringify(kind)}`,
+    );
+  }
+  return wiring(options);
 }
 
 /** Starts `server`, reports its port on stdout, and shuts down cleanly on SIGTERM. */

@@ -27,3 +27,17 @@ app.listen(3000);
 tracing({ logger, requestLog: { level: 3 } });
 // @ts-expect-error: an unknown option is refused.
 tracing({ logger, nope: true });
+
+// Outgoing calls: the trace headers go as they are into fetch and http.request.
+import http from 'node:http';
+import { traceFromResponse, traceHeaders } from '@tracebridge/core';
+
+app.get('/call', async (req, res) => {
+  const response = await fetch('http://127.0.0.1:8080/', {
+    headers: { ...traceHeaders(), accept: 'application/json' },
+  });
+  await fetch('http://127.0.0.1:8080/', { headers: traceHeaders() });
+  http.get({ host: '127.0.0.1', port: 8080, headers: traceHeaders() });
+  const called: string | undefined = traceFromResponse(response.headers)?.traceId;
+  res.json({ called, traceId: req.traceContext.traceId });
+});

@@ -138,11 +138,12 @@ function extractWithPropagator(
   return result;
 }
 
-/** The headers {@link traceHeaders} returns. */
-export interface TraceHeaders {
-  traceparent?: string;
-  tracestate?: string;
-}
+/**
+ * The headers {@link traceHeaders} returns: `traceparent` and, when the context has one,
+ * `tracestate`. A record of strings, so that it goes as it is into `fetch`, `http.request`
+ * or any client's headers, alone or spread among others.
+ */
+export type TraceHeaders = Record<string, string> & { traceparent?: string; tracestate?: string };
 
 /**
  * Headers for an outgoing call made in `ctx` (default: the current context): a

@@ -1,16 +1,22 @@
 /** Smoke tests of the runnable examples, as a user runs them. */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { examples, type Running, startExample, stopExample } from './support/services.js';
+import {
+  examples,
+  getTraced as get,
+  jsonLines,
+  type Running,
+  startExample,
+  stopExample,
+  TRACE,
+  waitFor,
+} from './support/services.js';
 
 const run = promisify(execFile);
-const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
-const PARENT = `00-${TRACE}-00f067aa0ba902b7-01`;
 
 let running: Running | undefined;
 afterEach(async () => {
@@ -18,42 +24,10 @@ afterEach(async () => {
   running = undefined;
 });
 
-function get(port: number, path: string) {
-  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>(
-    (resolve, reject) => {
-      http
-        .get(
-          { host: '127.0.0.1', port, path, agent: false, headers: { traceparent: PARENT } },
-          (res) => {
-            let body = '';
-            res.on('data', (c) => {
-              body += c;
-            });
-            res.on('end', () =>
-              resolve({ status: res.statusCode ?? 0, headers: res.headers, body }),
-            );
-          },
-        )
-        .on('error', reject);
-    },
-  );
-}
-
-function jsonLines(text: string): Record<string, unknown>[] {
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l));
-}
-
-async function waitFor(check: () => boolean, maxMs = 5000) {
-  const until = Date.now() + maxMs;
-  while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-}
-
 describe.each([
   ['express-basic', 'server.mjs'],
   ['koa-basic', 'server.mjs'],
+  ['node-http', 'server.mjs'],
 ])('%s (the README quick start)', (name, file) => {
   it('answers with the incoming trace, reports it in Server-Timing, logs the request and the late line with its ids', async () => {
     running = await startExample([file], {}, join(examples, name));
@@ -73,11 +47,14 @@ describe.each([
 });
 
 describe('README', () => {
-  it.each(['express-basic', 'koa-basic'])('quotes examples/%s/server.mjs verbatim', (name) => {
-    const readme = readFileSync(join(examples, '..', 'README.md'), 'utf8');
-    const code = readFileSync(join(examples, name, 'server.mjs'), 'utf8').trim();
-    expect(readme).toContain(`\`\`\`js\n${code}\n\`\`\``);
-  });
+  it.each(['express-basic', 'koa-basic', 'node-http'])(
+    'quotes examples/%s/server.mjs verbatim',
+    (name) => {
+      const readme = readFileSync(join(examples, '..', 'README.md'), 'utf8');
+      const code = readFileSync(join(examples, name, 'server.mjs'), 'utf8').trim();
+      expect(readme).toContain(`\`\`\`js\n${code}\n\`\`\``);
+    },
+  );
 });
 
 describe('otel-sdk (NodeSDK preloaded with --require)', () => {

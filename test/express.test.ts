@@ -22,6 +22,7 @@ import {
 } from './support/load.js';
 import { expectOneRequestLineEach, readLines, settleLines } from './support/log-lines.js';
 import { createLateWork, expectedTraceId } from './support/scenario.js';
+import { get } from './support/services.js';
 
 const REQUESTS = 500;
 type ExpressFactory = typeof express5;
@@ -183,23 +184,7 @@ describe.each([
       { 'x-request-id': 'semi;colon' },
     ];
     for (const headers of cases) {
-      const reply = await new Promise<{
-        status: number;
-        headers: http.IncomingHttpHeaders;
-        body: string;
-      }>((resolve, reject) => {
-        http
-          .get({ host: '127.0.0.1', port, path: '/x', agent: false, headers }, (res) => {
-            let body = '';
-            res.on('data', (c) => {
-              body += c;
-            });
-            res.on('end', () =>
-              resolve({ status: res.statusCode ?? 0, headers: res.headers, body }),
-            );
-          })
-          .on('error', reject);
-      });
+      const reply = await get(port, '/x', headers);
       expect(reply.status).toBe(200);
       const { traceId, requestId } = JSON.parse(reply.body);
       expect(traceId).toMatch(/^[0-9a-f]{32}$/);

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import http from 'node:http';
 import { join } from 'node:path';
 
 export const examples = join(import.meta.dirname, '..', '..', 'examples');
@@ -58,4 +59,44 @@ export function stopExample({ child }: Running): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/** The trace of the requests {@link getTraced} sends, as their caller's `traceparent`. */
+export const TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
+const PARENT = `00-${TRACE}-00f067aa0ba902b7-01`;
+
+/** GET on 127.0.0.1 with `headers`; resolves with the whole response. */
+export function get(port: number, path: string, headers: http.OutgoingHttpHeaders = {}) {
+  return new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>(
+    (resolve, reject) => {
+      http
+        .get({ host: '127.0.0.1', port, path, agent: false, headers }, (res) => {
+          let body = '';
+          res.on('data', (c) => {
+            body += c;
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        })
+        .on('error', reject);
+    },
+  );
+}
+
+/** GET on 127.0.0.1 as a traced caller: `traceparent` names {@link TRACE}. */
+export function getTraced(port: number, path: string) {
+  return get(port, path, { traceparent: PARENT });
+}
+
+/** The JSON lines of a process's output. */
+export function jsonLines(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+}
+
+/** Waits until `check()` holds, polling; gives up after `maxMs` (the caller then asserts). */
+export async function waitFor(check: () => boolean, maxMs = 5000) {
+  const until = Date.now() + maxMs;
+  while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
 }

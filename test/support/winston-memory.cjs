@@ -3,7 +3,7 @@
 const Transport = require('winston-transport');
 
 class MemoryTransport extends Transport {
-  log(info, callback) {
+  log(_info, callback) {
     callback();
   }
 }

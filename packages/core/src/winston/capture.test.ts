@@ -105,6 +105,7 @@ describe('Winston behind a slow transport (formats run when the stream drains)',
       transports: [transport],
     });
     const counts = tally(await burst(logger, transport, (ctx, fn) => run(ctx, fn)));
+    console.log(`slow transport, ${BURST} contexts, traceFormat alone: ${JSON.stringify(counts)}`);
     expect(counts.wrong + counts.missing).toBeGreaterThan(0);
   });
 

@@ -150,9 +150,8 @@ describe('packaging', () => {
       }
       expect(dot.import.types).toMatch(/\.d\.ts$/);
       expect(dot.require.types).toMatch(/\.d\.cts$/);
-      expect(pkg.engines.node).toBe('>=20');
       expect(pkg.peerDependencies['@opentelemetry/api']).toMatch(/^\^1\./);
-      expect(pkg.files).toEqual(['dist']);
+      expect(pkg.files).toEqual(['dist', 'CHANGELOG.md']);
       const built = readdirSync(join(root, 'packages', dir, 'dist'));
       expect(built).toEqual(
         expect.arrayContaining(['index.js', 'index.cjs', 'index.d.ts', 'index.d.cts']),

@@ -16,5 +16,5 @@ app.get('/fail', () => {
 });
 app.use(trace.errors); // after the routes: Express's error middleware
 const server = app.listen(process.env.PORT ?? 3000, () =>
-  logger.info('listening', { port: server.address().port }),
+  logger.info('listening', { address: server.address() }),
 );

@@ -11,5 +11,5 @@ app.use((ctx) => {
   ctx.body = { traceId: ctx.state.traceContext.traceId };
 });
 const server = app.listen(process.env.PORT ?? 3000, () =>
-  logger.info('listening', { port: server.address().port }),
+  logger.info('listening', { address: server.address() }),
 );

@@ -27,8 +27,10 @@ const ENTRIES: Record<string, string[]> = {
     'traceHeaders',
   ],
   '@tracebridge/core/winston': ['bindLogger', 'captureOnWrite', 'createLogger', 'traceFormat'],
+  '@tracebridge/core/pino': ['bindLogger', 'createPinoLogger', 'traceMixin'],
   '@tracebridge/express': ['tracing'],
   '@tracebridge/koa': ['tracing'],
+  '@tracebridge/fastify': ['tracing'],
 };
 
 describe('packaging', () => {
@@ -72,6 +74,17 @@ describe('packaging', () => {
         '--input-type=module',
         '-e',
         `const w = await import('@tracebridge/core/winston'); w.createLogger(); const require = (await import('node:module')).createRequire(import.meta.url); ${probe}`,
+      ]).trim(),
+    ).not.toBe('0');
+  });
+
+  it('importing the pino entry never loads pino; createPinoLogger() does', () => {
+    const probe = `console.log(Object.keys(require('node:module')._cache).filter((k) => /[\\/]pino[\\/]/.test(k)).length)`;
+    expect(node(['-e', `require('@tracebridge/core/pino'); ${probe}`]).trim()).toBe('0');
+    expect(
+      node([
+        '-e',
+        `require('@tracebridge/core/pino').createPinoLogger({ enabled: false }); ${probe}`,
       ]).trim(),
     ).not.toBe('0');
   });
@@ -138,7 +151,7 @@ describe('packaging', () => {
     expect(JSON.parse(node(['--input-type=module', '-e', script]))).toEqual([true, true]);
   });
 
-  it.each(['core', 'express', 'koa'])(
+  it.each(['core', 'express', 'koa', 'fastify'])(
     'packages/%s ships ESM, CJS and types through its exports map',
     (dir) => {
       const pkg = JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8'));
@@ -187,19 +200,28 @@ describe('declaration files', () => {
     'express/dist/index.d.cts',
     'koa/dist/index.d.ts',
     'koa/dist/index.d.cts',
+    'fastify/dist/index.d.ts',
+    'fastify/dist/index.d.cts',
   ])('%s needs no optional peer: a pino user without winston compiles against it', (entry) => {
     const imports = importsOf(join(root, 'packages', entry));
     expect(imports.length).toBeGreaterThan(0);
     const modules = imports.filter((spec) => !spec.startsWith('.'));
-    expect(modules.filter((m) => /winston/.test(m))).toEqual([]);
+    expect(modules.filter((m) => /winston|pino/.test(m))).toEqual([]);
     // What they may import: core, Node's own modules, the OTel API, and each framework's types.
     for (const m of modules) {
-      expect(m).toMatch(/^(@tracebridge\/core|node:|@opentelemetry\/api$|koa$)/);
+      expect(m).toMatch(
+        /^(@tracebridge\/core|node:|@opentelemetry\/api$|koa$|fastify$|fastify-plugin$)/,
+      );
     }
   });
 
-  it("core's winston entry is the one that imports winston's types", () => {
-    expect(importsOf(join(root, 'packages', 'core', 'dist', 'winston.d.ts'))).toContain('winston');
+  it("core's winston entry is the one that imports winston's types, its pino entry pino's", () => {
+    const winston = importsOf(join(root, 'packages', 'core', 'dist', 'winston.d.ts'));
+    expect(winston).toContain('winston');
+    expect(winston).not.toContain('pino');
+    const pino = importsOf(join(root, 'packages', 'core', 'dist', 'pino.d.ts'));
+    expect(pino).toContain('pino');
+    expect(pino).not.toContain('winston');
   });
 });
 

@@ -1,7 +1,8 @@
 import type { TraceContext } from './context.js';
 import { boundContext, current, run } from './current.js';
-import { idFields, stampRecord } from './log-record.js';
-import type { FieldsWriter } from './trace-fields.js';
+import { stampRecord } from './log-record.js';
+import { bindChild } from './pino-child.js';
+import { type FieldsWriter, traceFieldsWriter } from './trace-fields.js';
 
 /** A Winston-style logger: every record goes through `write(info)`. */
 export interface WritableLogger {
@@ -33,6 +34,16 @@ export function isBindableLogger(logger: unknown): logger is WritableLogger | Ch
 }
 
 let warned = false;
+
+// OpenTelemetry's names (trace_id, span_id, trace_flags, request_id) and the context's
+// fields; a pino child's ids replace any a mixin wrote (see bindChild).
+const defaultFields = traceFieldsWriter(
+  {},
+  (message) => {
+    throw new TypeError(message);
+  },
+  true,
+);
 
 /**
  * Calls `write` and keeps a throwing transport from throwing into the code that logged (a
@@ -83,8 +94,9 @@ function reportWriteError(logger: unknown, error: unknown): void {
  * logger, with a `write` of its own): each record is marked with `ctx` when it is written,
  * and written inside `ctx`, so that anything reading the active context at that moment
  * (OpenTelemetry's instrumentation-winston) agrees. A pino-style logger (no `write`, a
- * `child()`) gets a child with the ids as bindings (`trace_id`, `span_id`, `trace_flags`,
- * `request_id`).
+ * `child()`) gets a child whose own log formatter writes the ids at each call (`trace_id`,
+ * `span_id`, `trace_flags`, `request_id`), naming the child span a line is written in; one
+ * made by `createPinoLogger` gets a child its mixin reads the context from.
  *
  * @example
  * app.use((req, res, next) => {
@@ -99,7 +111,7 @@ export function bindLogger<L extends WritableLogger | ChildLogger>(
 ): L {
   if (isWritable(logger)) return bindWritable(logger, ctx) as L;
   if (isObject(logger) && typeof logger.child === 'function') {
-    return (logger as ChildLogger).child(ctx === undefined ? {} : idFields(ctx)) as L;
+    return bindChild(logger as ChildLogger, ctx, defaultFields) as L;
   }
   throw new TypeError(
     '@tracebridge/core: bindLogger(logger) expects a Winston logger (an object with write()) ' +

@@ -11,6 +11,10 @@ import { otelContextFor } from './otel.js';
  */
 export const CAPTURED_CONTEXT = Symbol.for('@tracebridge/core.capturedContext');
 
+/** Set on a logger that writes the ids itself when a record is written (createLogger's,
+ * createPinoLogger's): adapters and bindLogger leave the ids to it. */
+export const kWritesIds = Symbol.for('@tracebridge/core.writesIds');
+
 /** The symbol @opentelemetry/winston-transport reads a record's OpenTelemetry Context from. */
 export const OTEL_WINSTON_CONTEXT = Symbol.for('opentelemetry.js.contrib.winston.context');
 
@@ -60,16 +64,4 @@ const FLAGS_HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(
 /** W3C trace-flags as the two lowercase hex digits log formats use. */
 export function flagsHex(flags: number): string {
   return FLAGS_HEX[flags & 0xff] as string;
-}
-
-/** The ids as fields with OpenTelemetry's names for non-OTLP logs (`trace_id`, `span_id`,
- * `trace_flags`) and the request id, for loggers without a tracebridge format. */
-export function idFields(ctx: TraceContext): Record<string, string> {
-  const fields: Record<string, string> = {
-    trace_id: ctx.traceId,
-    span_id: ctx.spanId,
-    trace_flags: flagsHex(ctx.traceFlags),
-  };
-  if (ctx.requestId !== undefined) fields.request_id = ctx.requestId;
-  return fields;
 }

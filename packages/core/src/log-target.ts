@@ -1,6 +1,8 @@
 import { bindWritable, type ChildLogger, type WritableLogger } from './bind-logger.js';
 import { createTraceContext, type TraceContext } from './context.js';
-import { CAPTURED_CONTEXT } from './log-record.js';
+import { CAPTURED_CONTEXT, kWritesIds, stampRecord } from './log-record.js';
+import { markIdsWritten } from './pino/mixin.js';
+import { bindChild, childOf } from './pino-child.js';
 import { type FieldsWriter, type TraceFieldsOptions, traceFieldsWriter } from './trace-fields.js';
 import { warnOnDoubleExport } from './winston/otel-logs.js';
 
@@ -12,6 +14,17 @@ export interface LogTarget {
   readonly kind: 'winston' | 'pino';
   /** The logger, bound to `ctx`: every line of it carries `ctx`'s ids. */
   bind(ctx: TraceContext | undefined): unknown;
+  /** `child` — a child of the logger a framework made for the request (Fastify's
+   * `request.log`) — bound to `ctx` the same way. */
+  bindFrom(child: object, ctx: TraceContext | undefined): unknown;
+  /** The child a framework makes of `parent` for the request, through `make(options)`,
+   * bound to `ctx` as it is made: one child, not a child of it (see `childOf`). */
+  childOf(
+    parent: object,
+    ctx: TraceContext | undefined,
+    options: object | undefined,
+    make: (options: object | undefined) => unknown,
+  ): unknown;
   /** Writes one line with `ctx`'s ids; `fields` becomes the line. */
   write(
     ctx: TraceContext | undefined,
@@ -41,8 +54,6 @@ const PROBE = createTraceContext({
   spanId: '9e8d7c6b5a4f3e2d',
   traceFlags: 1,
 });
-// Set on a logger that writes the ids itself when a record is written (createLogger's).
-export const kWritesIds = Symbol.for('@tracebridge/core.writesIds');
 
 const ALIASES: Record<string, readonly string[]> = {
   warn: ['warning'],
@@ -104,6 +115,9 @@ export function logTarget(
       level,
       warn: reporting.warn,
       bind: (ctx) => bindWritable(target, ctx, fields),
+      bindFrom: (child, ctx) => bindWritable(child as WritableLogger, ctx, fields),
+      childOf: (_parent, ctx, options, make) =>
+        bindWritable(make(options) as WritableLogger, ctx, fields),
       // The one-argument log(info) takes the record as it is; log(level, message, meta)
       // would take the fields for splat arguments when the message holds a %s-like token.
       write: (ctx, lineLevel, message, record) => {
@@ -117,22 +131,34 @@ export function logTarget(
   }
   if (typeof logger.child === 'function' && levels !== undefined) {
     const target = logger as unknown as ChildLogger;
-    const bindings = (ctx: TraceContext | undefined) => {
-      const record: Record<string, unknown> = {};
-      if (ctx !== undefined && writeFields !== undefined) writeFields(record, ctx);
-      return record;
-    };
+    // A logger made by createPinoLogger writes the ids itself (its mixin); `ids: false`
+    // leaves them to the user's own mixin.
+    const fields = writesIds(logger) ? undefined : writeFields;
+    // A bound child's ids replace any a mixin wrote (instrumentation-pino's, from whatever
+    // span is active): one set per line, the request's.
+    const boundFields =
+      fields === undefined
+        ? undefined
+        : traceFieldsWriter(ids || {}, (m) => reporting.fail(`ids: ${m}`), true);
     return {
       kind: 'pino',
       levels,
       level,
       warn: reporting.warn,
-      bind: (ctx) => target.child(bindings(ctx)),
+      bind: (ctx) => bindChild(target, ctx, boundFields),
+      bindFrom: (child, ctx) => bindChild(child as ChildLogger, ctx, boundFields),
+      childOf: (parent, ctx, options, make) => childOf(parent, ctx, boundFields, make, options),
       write: (ctx, lineLevel, message, record) => {
         const method = (logger as Loose)[lineLevel];
-        if (typeof method === 'function') {
-          method.call(logger, Object.assign(bindings(ctx), record), message);
+        if (typeof method !== 'function') return;
+        // The mixin, if any, reads the line's context from the record, not from whatever
+        // runs now; with the ids written here, it adds none.
+        stampRecord(record, ctx);
+        if (fields !== undefined && ctx !== undefined) {
+          fields(record, ctx);
+          markIdsWritten(record);
         }
+        method.call(logger, record, message);
       },
     };
   }

@@ -35,16 +35,18 @@ export type FieldsWriter = (record: Record<PropertyKey, unknown>, ctx: TraceCont
 type LogRecord = Record<PropertyKey, unknown>;
 
 /** Writes the ids of `ctx` onto a record that has no trace id yet: ids the caller wrote stay
- * together, none of ours is mixed in with them. */
-type IdWriter = (record: LogRecord, ctx: TraceContext) => void;
+ * together, none of ours is mixed in with them. With `replace`, over whatever ids it has. */
+type IdWriter = (record: LogRecord, ctx: TraceContext, replace: boolean) => void;
 
 /** Ids under three flat keys (`flags` `false`: no flags field). */
 function flatIds(trace: string, span: string, flags: string | false): IdWriter {
-  return (record, ctx) => {
-    if (record[trace] !== undefined) return;
+  return (record, ctx, replace) => {
+    if (!replace && record[trace] !== undefined) return;
     record[trace] = ctx.traceId;
-    if (record[span] === undefined) record[span] = ctx.spanId;
-    if (flags !== false && record[flags] === undefined) record[flags] = flagsHex(ctx.traceFlags);
+    if (replace || record[span] === undefined) record[span] = ctx.spanId;
+    if (flags !== false && (replace || record[flags] === undefined)) {
+      record[flags] = flagsHex(ctx.traceFlags);
+    }
   };
 }
 
@@ -54,10 +56,10 @@ function nestedIds(
   span: readonly string[],
   encode: (hex: string) => string,
 ): IdWriter {
-  return (record, ctx) => {
-    if (has(record, trace)) return;
-    set(record, trace, encode(ctx.traceId));
-    set(record, span, encode(ctx.spanId));
+  return (record, ctx, replace) => {
+    if (!replace && has(record, trace)) return;
+    set(record, trace, encode(ctx.traceId), replace);
+    set(record, span, encode(ctx.spanId), replace);
   };
 }
 
@@ -86,10 +88,15 @@ function checkKey(name: string, key: unknown, fail: Fail): void {
 
 /**
  * Checks trace-field options once and returns the writer they describe: it writes `ctx`'s
- * ids, request id and fields onto a record, never over a field the record has. `fail`
- * throws the caller's `TypeError` (its package name first).
+ * ids, request id and fields onto a record, never over a field the record has — except,
+ * with `replace`, the ids themselves (a bound logger's ids win over ones a mixin put there).
+ * `fail` throws the caller's `TypeError` (its package name first).
  */
-export function traceFieldsWriter(options: TraceFieldsOptions, fail: Fail): FieldsWriter {
+export function traceFieldsWriter(
+  options: TraceFieldsOptions,
+  fail: Fail,
+  replace = false,
+): FieldsWriter {
   if (typeof options !== 'object' || options === null) {
     fail('options must be an object');
   }
@@ -125,7 +132,7 @@ export function traceFieldsWriter(options: TraceFieldsOptions, fail: Fail): Fiel
     requestId === false ? undefined : requestId === true ? preset.requestId : [requestId];
   const withFields = fields;
   return (record, ctx) => {
-    ids(record, ctx);
+    ids(record, ctx, replace);
     if (requestIdPath !== undefined && ctx.requestId !== undefined) {
       set(record, requestIdPath, ctx.requestId);
     }
@@ -146,9 +153,10 @@ function has(record: LogRecord, path: readonly string[]): boolean {
   return node !== undefined;
 }
 
-/** Sets a (possibly nested) field unless it is there: objects on the way are copied rather
- * than changed (the caller may still hold them), a non-object on the way is left alone. */
-function set(record: LogRecord, path: readonly string[], value: unknown): void {
+/** Sets a (possibly nested) field unless it is there (or, with `replace`, over it): objects on
+ * the way are copied rather than changed (the caller may still hold them), a non-object on
+ * the way is left alone. */
+function set(record: LogRecord, path: readonly string[], value: unknown, replace = false): void {
   let node = record;
   const last = path.length - 1;
   for (let i = 0; i < last; i++) {
@@ -161,5 +169,5 @@ function set(record: LogRecord, path: readonly string[], value: unknown): void {
     node = copy;
   }
   const key = path[last] as string;
-  if (node[key] === undefined) node[key] = value;
+  if (replace || node[key] === undefined) node[key] = value;
 }

@@ -234,8 +234,8 @@ describe('isBindableLogger', () => {
   });
 });
 
-describe('bindLogger with a pino-style logger', () => {
-  it('makes a child with the ids as bindings', () => {
+describe('bindLogger with a child logger that is not pino (bunyan-style)', () => {
+  it('makes a child with the ids as bindings (pino: see pino/mixin.test.ts)', () => {
     const seen: unknown[] = [];
     const pino = {
       child(bindings: Record<string, unknown>) {

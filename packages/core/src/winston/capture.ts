@@ -1,7 +1,6 @@
 import { guardedWrite, type WritableLogger } from '../bind-logger.js';
 import { current } from '../current.js';
-import { capturedContext, stampRecord } from '../log-record.js';
-import { kWritesIds } from '../log-target.js';
+import { capturedContext, kWritesIds, stampRecord } from '../log-record.js';
 import type { FieldsWriter } from '../trace-fields.js';
 
 const kCapturing = Symbol.for('@tracebridge/core.winston.captureOnWrite');

@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type winston from 'winston';
+import { optionalPeer } from '../optional-peer.js';
 import { flatIdKeys, type TraceFieldsOptions, traceFieldsWriter } from '../trace-fields.js';
 import { warnOnce } from '../warn.js';
 import { capture } from './capture.js';
@@ -25,20 +25,10 @@ function fail(message: string): never {
 
 // Loaded on first use, so that importing this entry (for bindLogger or traceFormat, say)
 // never loads winston by itself.
-let loaded: typeof winston | undefined;
-function loadWinston(): typeof winston {
-  if (loaded === undefined) {
-    try {
-      loaded = createRequire(import.meta.url)('winston') as typeof winston;
-    } catch (cause) {
-      throw new Error(
-        '@tracebridge/core/winston: createLogger() needs the winston package; install it (npm install winston)',
-        { cause },
-      );
-    }
-  }
-  return loaded;
-}
+const loadWinston = optionalPeer<typeof winston>(
+  'winston',
+  '@tracebridge/core/winston: createLogger()',
+);
 
 /**
  * `winston.createLogger()` with tracebridge applied: every record gets the ids of the

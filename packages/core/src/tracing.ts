@@ -45,8 +45,13 @@ export interface ErrorLogSettings {
   lineFields?: (failure: RequestFailure) => Record<string, unknown> | undefined;
 }
 
-/** The options every adapter's `tracing()` takes, with the same names and meanings. */
-export interface TracingOptions<Subject, Logger extends object = object> {
+/**
+ * The options every adapter's `tracing()` takes, with the same names and meanings. Hooks get
+ * the framework's request object (`Subject`); `trustIncoming` and `contextFields`, which run
+ * when the request's context starts, get `Early` — the same object, except in a framework
+ * that makes its request object later (Fastify: the raw `IncomingMessage`).
+ */
+export interface TracingOptions<Subject, Logger extends object = object, Early = Subject> {
   /** Your Winston or pino logger, as it is: `req.log`/`ctx.log` are bound to the request
    * from it, and the request and error lines go to it. */
   logger?: Logger;
@@ -55,7 +60,7 @@ export interface TracingOptions<Subject, Logger extends object = object> {
   ids?: TraceFieldsOptions | false;
   /** Continue an incoming `traceparent` and request id: `true` (default), `false` (an edge
    * facing untrusted clients), or a function of the request. */
-  trustIncoming?: boolean | ((subject: Subject) => boolean);
+  trustIncoming?: boolean | ((subject: Early) => boolean);
   /** The trace on the response: `true`/`'server-timing'` (a `Server-Timing` metric),
    * `'traceresponse'`, or `false` (default). */
   traceResponse?: boolean | 'server-timing' | 'traceresponse';
@@ -64,7 +69,7 @@ export interface TracingOptions<Subject, Logger extends object = object> {
   /** Whether a trace started here is sampled. Default `true`. */
   sampled?: boolean;
   /** Fields every line of the request carries (its context's `fields`). */
-  contextFields?: (subject: Subject) => Readonly<Record<string, unknown>> | undefined;
+  contextFields?: (subject: Early) => Readonly<Record<string, unknown>> | undefined;
   /** The request line's options, or `false` for none. Needs a logger. */
   requestLog?: RequestLogSettings<Subject> | false;
   /** The error line's options, or `false` for none. On by default with a logger. */
@@ -72,22 +77,43 @@ export interface TracingOptions<Subject, Logger extends object = object> {
 }
 
 /** What an adapter tells core about its framework. */
-export interface TracingAdapter<Subject> {
+export interface TracingAdapter<Subject, Early = Subject> {
   /** The package, first in every error message: `@tracebridge/express`. */
   readonly pkg: string;
   /** The framework's request object for a Node request (what hooks get). */
   subject(req: IncomingMessage): Subject;
+  /** What `trustIncoming` and `contextFields` get, when the context starts. Default
+   * `subject`. */
+  early?(req: IncomingMessage): Early;
   /** `http.route`: the matched route's pattern. */
   route(req: IncomingMessage, res: ServerResponse): string | undefined;
   /** `client.address`. Default: the socket's peer. */
   clientAddress?(req: IncomingMessage): string | undefined;
+  /** The logger the framework makes its own per-request loggers from (Fastify's
+   * `fastify.log`): `bindLog(context, child)` binds such a child with the `ids` settings.
+   * Default: the `logger` option. */
+  frameworkLogger?: object;
 }
 
 /** What an adapter mounts: the lifecycle, the bound logger and the error line. */
 export interface Tracing {
   readonly lifecycle: RequestLifecycle;
-  /** `req.log`/`ctx.log` for a request's context; `undefined` without a logger. */
-  readonly bindLog: ((context: TraceContext) => unknown) | undefined;
+  /** `req.log`/`ctx.log` for a request's context: the logger bound to it — or `from`, a
+   * child of the adapter's `frameworkLogger` made for the request (Fastify's), bound the
+   * same way. `undefined` without either logger. */
+  readonly bindLog: ((context: TraceContext, from?: object) => unknown) | undefined;
+  /** For a framework that makes its own per-request child of its `frameworkLogger`
+   * (Fastify's child logger factory): that child, made by `make(options)` with the child
+   * options that bind it to `context` — one child per request, not a child of it.
+   * `undefined` without a framework logger. */
+  readonly childLog:
+    | ((
+        context: TraceContext,
+        parent: object,
+        options: object | undefined,
+        make: (options: object | undefined) => unknown,
+      ) => unknown)
+    | undefined;
   /** Writes the error line for a request (and marks the request failed); `undefined` with
    * `errorLog: false` or no logger. */
   readonly logError:
@@ -123,9 +149,9 @@ function isOptions(value: unknown): value is Record<string, unknown> {
  *   route: () => undefined,
  * });
  */
-export function createTracing<Subject>(
-  options: TracingOptions<Subject> | undefined,
-  adapter: TracingAdapter<Subject>,
+export function createTracing<Subject, Early = Subject>(
+  options: TracingOptions<Subject, object, Early> | undefined,
+  adapter: TracingAdapter<Subject, Early>,
 ): Tracing {
   const fail = (message: string): never => {
     throw new TypeError(`${adapter.pkg}: ${message}`);
@@ -137,7 +163,7 @@ export function createTracing<Subject>(
       fail(`unknown option "${key}" (the options are ${OPTIONS.join(', ')})`);
     }
   }
-  const opts = given as TracingOptions<Subject>;
+  const opts = given as TracingOptions<Subject, object, Early>;
   const { logger, ids, requestLog = {}, errorLog = {} } = opts;
   if (requestLog !== false && !isOptions(requestLog)) {
     fail(`requestLog must be request log options or false, got ${describe(requestLog)}`);
@@ -147,16 +173,17 @@ export function createTracing<Subject>(
   }
   const target = logger === undefined ? undefined : targetFor(logger, ids, fail, adapter.pkg);
   const { subject } = adapter;
-  const hook = <T>(name: string, value: unknown) => {
+  const early = adapter.early ?? (subject as unknown as (req: IncomingMessage) => Early);
+  const hook = <T, S = Subject>(name: string, value: unknown) => {
     if (value !== undefined && typeof value !== 'function') fail(`${name} must be a function`);
-    return value as ((s: Subject) => T) | undefined;
+    return value as ((s: S) => T) | undefined;
   };
   const trustIncoming = opts.trustIncoming;
   const trust =
     typeof trustIncoming === 'function'
-      ? (req: IncomingMessage) => trustIncoming(subject(req))
+      ? (req: IncomingMessage) => trustIncoming(early(req))
       : trustIncoming;
-  const contextFields = hook<Readonly<Record<string, unknown>> | undefined>(
+  const contextFields = hook<Readonly<Record<string, unknown>> | undefined, Early>(
     'contextFields',
     opts.contextFields,
   );
@@ -168,7 +195,7 @@ export function createTracing<Subject>(
       ...(opts.traceResponse !== undefined && { traceResponse: opts.traceResponse }),
       ...(opts.requestId !== undefined && { requestId: opts.requestId }),
       ...(opts.sampled !== undefined && { sampled: opts.sampled }),
-      ...(contextFields && { contextFields: (req) => contextFields(subject(req)) }),
+      ...(contextFields && { contextFields: (req) => contextFields(early(req)) }),
     },
     fail,
   );
@@ -210,9 +237,24 @@ export function createTracing<Subject>(
     );
   }
 
+  const frameworkTarget =
+    adapter.frameworkLogger === undefined
+      ? target
+      : targetFor(adapter.frameworkLogger, ids, fail, adapter.pkg);
+  let bindLog: Tracing['bindLog'];
+  if (target !== undefined || frameworkTarget !== undefined) {
+    bindLog = (context, from) =>
+      from === undefined ? target?.bind(context) : frameworkTarget?.bindFrom(from, context);
+  }
+
   return {
     lifecycle: lifecycleWith({ ...resolved, onDone }, onDone && { pkg: adapter.pkg }),
-    bindLog: target === undefined ? undefined : (context) => target.bind(context),
+    bindLog,
+    childLog:
+      frameworkTarget === undefined
+        ? undefined
+        : (context, parent, options, make) =>
+            frameworkTarget.childOf(parent, context, options, make),
     logError,
   };
 }

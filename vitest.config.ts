@@ -41,6 +41,7 @@ const otel3Aliases = {
   '@opentelemetry/instrumentation-express': join(otel3Modules, 'instrumentation-express'),
   '@opentelemetry/instrumentation-http': join(otel3Modules, 'instrumentation-http'),
   '@opentelemetry/instrumentation-koa': join(otel3Modules, 'instrumentation-koa'),
+  '@opentelemetry/instrumentation-pino': join(otel3Modules, 'instrumentation-pino'),
   '@opentelemetry/instrumentation-winston': join(otel3Modules, 'instrumentation-winston'),
   '@opentelemetry/sdk-logs': join(otel3Modules, 'sdk-logs'),
   '@opentelemetry/sdk-trace-base': join(otel3Modules, 'sdk-trace'),

@@ -28,6 +28,7 @@ describe('the public types', () => {
   it.each([
     ['express-strict', "the README's Express quick start under strict; typed options"],
     ['koa-strict', "the README's Koa quick start under strict, ctx.log typed"],
+    ['fastify-strict', 'the Fastify plugin and the pino entry under strict, options typed'],
     ['register', 'a registered logger type types req.log and ctx.log'],
     ['node10', 'module: commonjs with node10 resolution finds every entry'],
   ])(

@@ -1,6 +1,11 @@
 import { expect } from 'vitest';
-import type { MemoryTransport } from '../../packages/core/test-support/winston.js';
 import { Probes } from './probes.js';
+
+/** Where lines were kept: Winston's MemoryTransport or a PinoMemory destination. */
+export interface LineSource {
+  readonly records: Record<PropertyKey, unknown>[];
+  lines(): Record<string, unknown>[];
+}
 
 /** A request line: the one with the URL (an error line has none; an aborted request's line
  * may have no status). */
@@ -9,7 +14,7 @@ function isRequestLine(line: Record<PropertyKey, unknown>): boolean {
 }
 
 /** JSON lines, split into user lines (with `case`) and request lines (with a status). */
-export function readLines(transport: MemoryTransport) {
+export function readLines(transport: LineSource) {
   const lines = transport.lines();
   const user = new Probes();
   const requests = new Map<string, Record<string, unknown>[]>();
@@ -26,7 +31,7 @@ export function readLines(transport: MemoryTransport) {
 
 /** Waits (bounded) until `count` request lines are in and no line arrived for a while. */
 export async function settleLines(
-  transport: MemoryTransport,
+  transport: LineSource,
   count: number,
   maxMs = 15_000,
 ): Promise<void> {

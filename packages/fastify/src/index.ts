@@ -1,0 +1,3 @@
+import './types.js';
+
+export { type FastifyTracingOptions, tracing } from './plugin.js';

@@ -1,0 +1,8 @@
+import { defineConfig } from 'tsup';
+import { base } from '../../tsup.base.js';
+
+export default defineConfig({
+  ...base,
+  entry: { index: 'src/index.ts' },
+  external: ['@tracebridge/core', 'fastify', 'fastify-plugin'],
+});

@@ -1,9 +1,10 @@
 /**
  * REPRODUCTIONS.md's `enterWith` row, on a real node:http server with keep-alive: a
- * middleware that sets the request's store with `als.enterWith()` leaves it set on the
+ * middleware that sets the request's store with `als.enterWith()` can leave it set on the
  * connection, so the next request on that socket starts inside the previous request's
  * store — its first lines, before any middleware ran, name another request. tracebridge
- * uses only `run()`, whose scope ends with the call: every request starts with no context.
+ * uses only `run()`, whose scope ends with the call: every request starts with no context,
+ * on every AsyncLocalStorage implementation.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -57,7 +58,11 @@ describe('enterWith in a middleware, keep-alive connections', () => {
     console.log(
       `${REQUESTS} keep-alive requests, context at request start: enterWith ${JSON.stringify(leaky)}, tracebridge ${JSON.stringify(clean)}`,
     );
-    expect(leaky.another).toBeGreaterThan(0);
+    // Where enterWith leaks depends on the AsyncLocalStorage implementation: on async_hooks
+    // (Node 20 and 22; 24 and later with --no-async-context-frame) every request but each
+    // connection's first starts in the previous one's store; with AsyncContextFrame (24 and
+    // 26 by default) none does at that point. run() never leaks: the part that must hold.
+    expect(leaky.none + leaky.another).toBe(REQUESTS);
     expect(clean).toEqual({ none: REQUESTS, another: 0, own: 0 });
   });
 });

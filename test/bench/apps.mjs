@@ -1,4 +1,4 @@
-// The apps the HTTP benchmarks compare: one Express app and one Koa app answering "ok",
+// The apps the HTTP benchmarks compare: an Express, a Koa and a Fastify app answering "ok",
 // bare or with one request-logging middleware — tracebridge's or what users pick instead.
 // Every logging variant writes one line per request to a destination that drops it, and
 // counts the lines, so that a variant which logs nothing is caught.
@@ -109,10 +109,62 @@ async function koaApp(variant) {
   return app.callback();
 }
 
-/** The request listener of `<framework>:<variant>`. */
-export async function appFor(name) {
+/** An OpenTelemetry SDK whose spans are dropped once ended (for @fastify/otel). */
+function otelSdk() {
+  const { context, trace } = require('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
+  const { BasicTracerProvider, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+  const exporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(
+    new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+  );
+}
+
+/** Fastify variants, all on the same server (`serverFactory`): `bare` (no logger),
+ * `logging` (Fastify's own pino lines), `tracebridge` (the same, with the tracing plugin),
+ * `@fastify/otel` (the same logging, with Fastify's OpenTelemetry instrumentation and an
+ * SDK). */
+async function fastifyApp(variant, server) {
+  if (variant === '@fastify/otel') otelSdk();
+  const Fastify = require('fastify');
+  let handler;
+  const serverFactory = (fastifyHandler) => {
+    handler = fastifyHandler;
+    return server;
+  };
+  const logging = variant !== 'bare';
+  const app = Fastify({
+    serverFactory,
+    ...(logging && { loggerInstance: require('pino')(dropStream()) }),
+  });
+  switch (variant) {
+    case 'bare':
+    case 'logging':
+      break;
+    case 'tracebridge': {
+      const { tracing } = await import('@tracebridge/fastify');
+      await app.register(tracing);
+      break;
+    }
+    case '@fastify/otel': {
+      const FastifyOtelInstrumentation = require('@fastify/otel');
+      await app.register(new FastifyOtelInstrumentation().plugin());
+      break;
+    }
+    default:
+      throw new Error(`bench: unknown Fastify variant ${variant}`);
+  }
+  app.get('/', async () => 'ok');
+  await app.ready();
+  return handler;
+}
+
+/** The request listener of `<framework>:<variant>` (Fastify's takes over `server`). */
+export async function appFor(name, server) {
   const [framework, variant] = name.split(':');
   if (framework === 'express') return expressApp(variant);
   if (framework === 'koa') return koaApp(variant);
+  if (framework === 'fastify') return fastifyApp(variant, server);
   throw new Error(`bench: unknown framework in ${name}`);
 }

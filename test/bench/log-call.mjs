@@ -10,6 +10,7 @@
 //          enabled before winston loads. It patches Winston process-wide, so it gets a
 //          process of its own: its variants are Winston's own json(), with and without it.
 import { createRequire } from 'node:module';
+import { takeTurns } from './stats.mjs';
 
 const MESSAGE = Symbol.for('message');
 
@@ -95,27 +96,16 @@ function inRequest(fn) {
 }
 
 const meta = { userId: 42, route: '/orders/:id' };
-const samples = inRequest((ctx) => {
-  const loggers = Object.entries(variants(ctx));
-  const result = Object.fromEntries(loggers.map(([name]) => [name, []]));
-  const sample = (log) => {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < calls; i++) log.info('order shipped', meta);
-    return Number(process.hrtime.bigint() - start) / calls;
-  };
-  for (const [name, log] of loggers) {
-    sample(log); // warm-up
+const samples = inRequest((ctx) =>
+  takeTurns(variants(ctx), {
+    calls,
+    rounds,
+    call: (log) => log.info('order shipped', meta),
     // A variant that does not write the ids measures nothing worth comparing.
-    const line = String(log.transports[0].last);
-    if (!line.includes(ctx.traceId)) throw new Error(`log-call: ${name} wrote no id: ${line}`);
-  }
-  for (let round = 0; round < rounds; round++) {
-    // A different variant goes first each round: no variant always follows the same one.
-    for (let k = 0; k < loggers.length; k++) {
-      const [name, log] = loggers[(round + k) % loggers.length];
-      result[name].push(sample(log));
-    }
-  }
-  return result;
-});
+    check: (name, log) => {
+      const line = String(log.transports[0].last);
+      if (!line.includes(ctx.traceId)) throw new Error(`log-call: ${name} wrote no id: ${line}`);
+    },
+  }),
+);
 process.stdout.write(`${JSON.stringify(samples)}\n`);

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // tracebridge's benchmarks, measured like for like against what users would pick instead:
 //
-//   pnpm bench                      every section (about 7 minutes on 2 cores)
+//   pnpm bench                      every section (about 9 minutes on 2 cores)
 //   pnpm bench --smoke              a short run that only checks everything works
-//   pnpm bench --only log,express   some sections (log, express, koa, heap)
+//   pnpm bench --only log,express   some sections (log, pino, express, koa, fastify, heap)
 //
 // Prints one summary table; a full run also writes test/bench/results/latest.json.
 // docs/benchmarks.md says what each row measures and how.
@@ -23,12 +23,12 @@ const autocannon = createRequire(import.meta.url)('autocannon');
 const { values } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'log,express,koa,heap' },
+    only: { type: 'string', default: 'log,pino,express,koa,fastify,heap' },
   },
 });
 const smoke = values.smoke;
 const sections = new Set(values.only.split(','));
-const known = new Set(['log', 'express', 'koa', 'heap']);
+const known = new Set(['log', 'pino', 'express', 'koa', 'fastify', 'heap']);
 for (const name of sections) {
   if (!known.has(name)) {
     console.error(`bench: unknown section "${name}" (${[...known].join(', ')})`);
@@ -139,6 +139,47 @@ function logSection() {
   );
 }
 
+function pinoCall(setting) {
+  const out = execFileSync(
+    process.execPath,
+    [join(here, 'pino-call.mjs'), setting, String(settings.logCalls), String(settings.logRounds)],
+    { encoding: 'utf8', cwd: here },
+  );
+  return JSON.parse(out);
+}
+
+function pinoSection() {
+  const runs = { mixin: [], bound: [] };
+  for (let i = 0; i < settings.logProcesses; i++) {
+    for (const setting of Object.keys(runs)) runs[setting].push(pinoCall(setting));
+  }
+  const compare = (setting, variant, floor) => ({
+    ratio: median(runs[setting].map((r) => pairedRatio(r[variant], r[floor]))),
+    ns: median(runs[setting].map((r) => median(r[variant]))),
+  });
+  const mixin = compare('mixin', 'traceMixin', 'floor (a mixin writing constants)');
+  const bound = compare(
+    'bound',
+    'bound logger (req.log)',
+    'floor (a child whose log formatter writes constants)',
+  );
+  results.pinoCall = { traceMixin: mixin, boundLogger: bound };
+  note(
+    'pino log call: traceMixin ÷ a mixin writing constants',
+    mixin.ratio,
+    '≤ 1.05',
+    mixin.ratio <= 1.05,
+    `${mixin.ns.toFixed(0)} ns`,
+  );
+  note(
+    'pino log call: req.log ÷ a child writing constants',
+    bound.ratio,
+    '≤ 1.05',
+    bound.ratio <= 1.05,
+    `${bound.ns.toFixed(0)} ns`,
+  );
+}
+
 // ---- 2. HTTP: req/s with each middleware, over the bare app of the same round ------------
 
 async function startServer(app, flags = []) {
@@ -219,10 +260,10 @@ async function httpSection(framework, variants, pairs) {
       },
     ]),
   );
-  const name = framework === 'express' ? 'Express' : 'Koa';
+  const name = { express: 'Express', koa: 'Koa', fastify: 'Fastify' }[framework];
   const bare = results[framework].bare;
   for (const [ours, theirs] of pairs) {
-    const logger = ours.endsWith('+pino') ? 'pino' : 'Winston';
+    const logger = ours.endsWith('+pino') || framework === 'fastify' ? 'pino' : 'Winston';
     note(
       `${name} + tracing(), ${logger}: req/s ÷ bare`,
       ratio(ours),
@@ -283,6 +324,7 @@ async function heapSection() {
 
 const started = Date.now();
 if (sections.has('log')) logSection();
+if (sections.has('pino')) pinoSection();
 if (sections.has('express')) {
   await httpSection(
     'express',
@@ -298,6 +340,13 @@ if (sections.has('koa')) {
     'koa',
     ['bare', 'tracebridge', 'tracebridge+pino', 'koa-pino-logger', 'koa-logger'],
     [['tracebridge+pino', 'koa-pino-logger']],
+  );
+}
+if (sections.has('fastify')) {
+  await httpSection(
+    'fastify',
+    ['bare', 'logging', 'tracebridge', '@fastify/otel'],
+    [['tracebridge', '@fastify/otel']],
   );
 }
 if (sections.has('heap')) await heapSection();

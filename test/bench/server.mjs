@@ -5,8 +5,9 @@
 import http from 'node:http';
 import { appFor, linesWritten } from './apps.mjs';
 
-const app = await appFor(process.argv[2]);
-const server = http.createServer((req, res) => {
+const server = http.createServer();
+const app = await appFor(process.argv[2], server);
+server.on('request', (req, res) => {
   if (req.url !== '/__stats') {
     app(req, res);
     return;

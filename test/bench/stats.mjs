@@ -21,6 +21,32 @@ export function pairedRatio(a, b) {
   return median(Array.from({ length: n }, (_, i) => a[i] / b[i]));
 }
 
+/**
+ * Times `calls` calls of `call(variant)` per sample, the variants taking turns (a different
+ * one first each round: no variant always follows the same one), after one warm-up sample
+ * each, which `check(name, variant)` then inspects. Returns {name: [ns per call, …]}.
+ */
+export function takeTurns(variants, { calls, rounds, call, check }) {
+  const entries = Object.entries(variants);
+  const result = Object.fromEntries(entries.map(([name]) => [name, []]));
+  const sample = (variant) => {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < calls; i++) call(variant);
+    return Number(process.hrtime.bigint() - start) / calls;
+  };
+  for (const [name, variant] of entries) {
+    sample(variant);
+    check(name, variant);
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < entries.length; k++) {
+      const [name, variant] = entries[(round + k) % entries.length];
+      result[name].push(sample(variant));
+    }
+  }
+  return result;
+}
+
 /** Relative spread: (max - min) / median, as a percentage. */
 export function spread(values) {
   if (values.length < 2) return 0;

@@ -65,9 +65,10 @@ export function traceMixin(options: TraceMixinOptions = {}): TraceMixin {
 /** The context a line belongs to; `undefined` when it has none, or its ids are written. */
 function contextOfLine(mergeObject: object, logger: unknown): TraceContext | undefined {
   const record = mergeObject as Record<PropertyKey, unknown>;
-  if (record[kIdsWritten] === true) return undefined;
+  // A line tracebridge wrote carries its context, and its ids when it wrote them.
   const captured = capturedContext(record);
-  if (captured !== undefined) return captured ?? undefined;
+  if (captured !== undefined)
+    return record[kIdsWritten] === true ? undefined : (captured ?? undefined);
   const binding = bindingOf(logger);
   if (binding !== undefined) return binding.formatted ? undefined : boundContext(binding.ctx);
   return current();

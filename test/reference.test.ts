@@ -16,8 +16,10 @@ const page = readFileSync(join(root, 'docs', 'reference.md'), 'utf8');
 const ENTRIES = {
   '@tracebridge/core': 'packages/core/dist/index.d.ts',
   '@tracebridge/core/winston': 'packages/core/dist/winston.d.ts',
+  '@tracebridge/core/pino': 'packages/core/dist/pino.d.ts',
   '@tracebridge/express': 'packages/express/dist/index.d.ts',
   '@tracebridge/koa': 'packages/koa/dist/index.d.ts',
+  '@tracebridge/fastify': 'packages/fastify/dist/index.d.ts',
 };
 
 /** Options types documented in another type's table: the same options under another name. */
@@ -25,6 +27,7 @@ const SAME_OPTIONS: Record<string, string> = {
   TraceFormatOptions: 'TraceFieldsOptions',
   ExpressTracingOptions: 'TracingOptions',
   KoaTracingOptions: 'TracingOptions',
+  FastifyTracingOptions: 'TracingOptions',
 };
 
 interface Export {

@@ -3,6 +3,7 @@
  * it is, options checked when the middleware is made, the same messages from both adapters,
  * and Koa's error event in the request's context. Real Express 5, Koa 3, Winston and pino.
  */
+import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
@@ -372,13 +373,21 @@ describe('an aborted request', () => {
       const transport = new MemoryTransport();
       const logger = createLogger({ transports: [transport] });
       let port: number;
-      // The handler is still waiting when the client goes away: no head was written.
-      const slow = () => new Promise((resolve) => setTimeout(resolve, 200));
+      // The handler is still waiting when the client goes away (it waits for exactly that):
+      // no head was written.
+      let arrived: () => void = () => {};
+      const inHandler = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      const clientGone = (res: http.ServerResponse) => {
+        arrived();
+        return once(res, 'close');
+      };
       if (kind === 'Express') {
         const app = express();
         app.use(expressTracing({ logger }));
         app.get('/', async (_req, res) => {
-          await slow();
+          await clientGone(res);
           if (!res.destroyed) res.send('late');
         });
         port = await listen(app);
@@ -386,7 +395,7 @@ describe('an aborted request', () => {
         const app = new Koa();
         app.use(koaTracing({ logger }));
         app.use(async (ctx) => {
-          await slow();
+          await clientGone(ctx.res);
           ctx.body = 'late';
         });
         port = await listen(app.callback());
@@ -402,7 +411,7 @@ describe('an aborted request', () => {
         });
         req.on('error', () => resolve());
         req.on('close', () => resolve());
-        setTimeout(() => req.destroy(), 20);
+        inHandler.then(() => req.destroy());
       });
       await closed();
       const [line] = transport.lines().filter((l) => l['url.path'] === '/');

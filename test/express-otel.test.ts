@@ -74,11 +74,16 @@ describe('Express with the OpenTelemetry SDK (HTTP + Express instrumentations)',
     try {
       const { port } = server.address() as { port: number };
       expect(await concurrentRequests(port, REQUESTS, true)).toBe(REQUESTS);
-      await settleLines(transport, REQUESTS);
+      await settleLines(transport, REQUESTS, async () => {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+      });
     } finally {
       clearInterval(tick);
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      if (server.listening) {
+        server.closeAllConnections();
+        server.close();
+      }
     }
     const spans = otel.spans.getFinishedSpans();
     expect(spans.some((s) => s.name.startsWith('request handler'))).toBe(true);

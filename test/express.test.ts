@@ -22,6 +22,7 @@ import {
 } from './support/load.js';
 import { expectOneRequestLineEach, readLines, settleLines } from './support/log-lines.js';
 import { createLateWork, expectedTraceId } from './support/scenario.js';
+import { closeAll } from './support/servers.js';
 import { get } from './support/services.js';
 
 const REQUESTS = 500;
@@ -36,6 +37,12 @@ afterEach(async () => {
   server = undefined;
   vi.restoreAllMocks();
 });
+
+function closeServer(): Promise<void> {
+  const closing = server;
+  server = undefined;
+  return closeAll(closing);
+}
 
 async function listen(app: http.RequestListener): Promise<number> {
   server = http.createServer(app);
@@ -71,7 +78,7 @@ describe.each([
   ])('%s: every user and request line carries its own id (500 requests)', async (mode, drive) => {
     const { port, transport } = await lateWorkApp(express);
     expect(await drive(port)).toBe(REQUESTS);
-    await settleLines(transport, REQUESTS);
+    await settleLines(transport, REQUESTS, closeServer);
     const { user, requests } = readLines(transport);
     console.log(`[${name}, ${mode}] user lines: ${user.describe()}`);
     for (const c of LATE_CASES) expect(user.get(c).right, `${c} never logged`).toBeGreaterThan(0);
@@ -84,7 +91,7 @@ describe.each([
   it('aborted requests: one line each, marked aborted, with their own ids', async () => {
     const { port, transport } = await lateWorkApp(express);
     await abortedRequests(port, 100);
-    await settleLines(transport, 100);
+    await settleLines(transport, 100, closeServer);
     const { user, requests } = readLines(transport);
     expectOneRequestLineEach(requests, 100);
     const aborted = [...requests.values()].filter((l) => l[0]?.aborted === true);
@@ -137,7 +144,7 @@ describe.each([
     } finally {
       clearInterval(tick);
     }
-    await settleLines(transport, 4);
+    await settleLines(transport, 4, closeServer);
     const { lines, requests } = readLines(transport);
     const errors = lines.filter(
       (l) => l['exception.type'] !== undefined && l['url.path'] === undefined,
@@ -211,7 +218,7 @@ describe.each([
       });
       expect(text).toMatch(/^HTTP\/1\.1 200/);
     }
-    await settleLines(transport, cases.length + 3);
+    await settleLines(transport, cases.length + 3, closeServer);
     expect(readLines(transport).requests.size).toBeGreaterThan(0);
   });
 });

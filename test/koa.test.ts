@@ -27,6 +27,7 @@ import {
 import { expectOneRequestLineEach, readLines, settleLines } from './support/log-lines.js';
 import { Probes } from './support/probes.js';
 import { createLateWork, expectedTraceId } from './support/scenario.js';
+import { closeAll } from './support/servers.js';
 
 const REQUESTS = 500;
 type KoaClass = typeof Koa3;
@@ -39,6 +40,12 @@ afterEach(async () => {
   await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
   server = undefined;
 });
+
+function closeServer(): Promise<void> {
+  const closing = server;
+  server = undefined;
+  return closeAll(closing);
+}
 
 async function listen(handler: http.RequestListener): Promise<number> {
   server = http.createServer(handler);
@@ -161,7 +168,7 @@ describe.each([
     async (mode, mount, drive) => {
       const { port, transport } = await lateWorkApp(mount);
       expect(await drive(port)).toBe(REQUESTS);
-      await settleLines(transport, REQUESTS);
+      await settleLines(transport, REQUESTS, closeServer);
       const { user, requests } = readLines(transport);
       console.log(`[${name}, ${mode}, ${mount}] user lines: ${user.describe()}`);
       for (const c of LATE_CASES) expect(user.get(c).right, `${c} never logged`).toBeGreaterThan(0);
@@ -176,7 +183,7 @@ describe.each([
   it('aborted requests: one line each, marked aborted, with their own ids', async () => {
     const { port, transport } = await lateWorkApp();
     await abortedRequests(port, 100);
-    await settleLines(transport, 100);
+    await settleLines(transport, 100, closeServer);
     const { user, requests } = readLines(transport);
     expectOneRequestLineEach(requests, 100);
     expect([...requests.values()].filter((l) => l[0]?.aborted === true).length).toBeGreaterThan(0);
@@ -211,13 +218,10 @@ describe.each([
     try {
       const plainPort = await listen(plain.callback());
       expect(await concurrentRequests(plainPort, 300, true)).toBe(300);
-      const plainServer = server;
-      server = undefined;
-      plainServer?.closeAllConnections();
-      plainServer?.close();
+      await closeServer();
       const port = await listen(bridged.callback());
       expect(await concurrentRequests(port, 300, true)).toBe(300);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await closeServer();
     } finally {
       clearInterval(tick);
     }
@@ -248,7 +252,7 @@ describe.each([
         ['/sync', '/async', '/missing/7'].map((path) => send(port, path)),
       );
       expect(replies.map((r) => r.status)).toEqual([500, 500, 404]);
-      await settleLines(transport, 3);
+      await settleLines(transport, 3, closeServer);
       const lines = transport.lines();
       const errors = lines.filter(
         (l) => l['exception.type'] !== undefined && l['url.path'] === undefined,
@@ -318,7 +322,7 @@ describe.each([
         req.on('error', () => undefined);
       });
       expect(status).toBe(200);
-      await settleLines(transport, 1);
+      await settleLines(transport, 1, closeServer);
       const errors = transport
         .lines()
         .filter((l) => l['exception.message'] === 'disk gone' && l['url.path'] === undefined);
@@ -354,7 +358,7 @@ describe.each([
     const port = await listen(app.callback());
     const reply = await send(port, '/x');
     expect(reply.status).toBe(500);
-    await settleLines(transport, 1);
+    await settleLines(transport, 1, closeServer);
     const errors = transport
       .lines()
       .filter((l) => l['exception.message'] === 'own handler boom' && l['url.path'] === undefined);
@@ -413,7 +417,7 @@ describe.each([
       expect(
         replies.every((r) => r.status === 200 && r.body === 'chunk 3\nchunk 2\nchunk 1\n'),
       ).toBe(true);
-      await settleLines(transport, 200);
+      await settleLines(transport, 200, closeServer);
     } finally {
       clearInterval(pump);
     }
@@ -440,7 +444,7 @@ describe.each([
     const port = await listen(app.callback());
     await Promise.all(Array.from({ length: 50 }, () => send(port, '/')));
     bus.emit('tick');
-    await settleLines(transport, 0);
+    await settleLines(transport, 0, closeServer);
     expect(readLines(transport).user.get('ctx.log')).toEqual({ right: 50, missing: 0, wrong: 0 });
   });
   it('tracing(): ctx.log and the request line from one middleware; requestLog: false and errorLog: false leave them out', async () => {
@@ -471,7 +475,7 @@ describe.each([
       const ok = await send(port, '/');
       expect(ok.body).toBe(ok.traceId);
       expect((await send(port, '/boom')).status).toBe(500);
-      await settleLines(transport, requestLines + errorLines);
+      await settleLines(transport, requestLines + errorLines, closeServer);
       const lines = transport.lines();
       expect(readLines(transport).user.get('ctx.log')).toEqual({ right: 1, missing: 0, wrong: 0 });
       expect(lines.filter((l) => l['url.path'] !== undefined)).toHaveLength(requestLines);
@@ -521,7 +525,7 @@ describe('Koa 3 with asyncLocalStorage: true', () => {
     try {
       const port = await listen(app.callback());
       expect(await concurrentRequests(port, 200, true)).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await closeServer();
     } finally {
       clearInterval(tick);
     }

@@ -5,6 +5,8 @@ import { Probes } from './probes.js';
 export interface LineSource {
   readonly records: Record<PropertyKey, unknown>[];
   lines(): Record<string, unknown>[];
+  /** Whether every record written so far has arrived. */
+  idle?(): boolean;
 }
 
 /** A request line: the one with the URL (an error line has none; an aborted request's line
@@ -29,21 +31,26 @@ export function readLines(transport: LineSource) {
   return { lines, user, requests };
 }
 
-/** Waits (bounded) until `count` request lines are in and no line arrived for a while. */
+/**
+ * Waits (bounded) until `count` request lines are in; then, with `close`, closes the server
+ * — every request has ended and every late callback has run once it resolves — and waits
+ * until every record written has reached the transport. Nothing that can still come is
+ * missed, and nothing is waited for on a timer.
+ */
 export async function settleLines(
   transport: LineSource,
   count: number,
+  close?: () => Promise<void>,
   maxMs = 15_000,
 ): Promise<void> {
   const until = Date.now() + maxMs;
-  let last = -1;
-  while (Date.now() < until) {
-    const lines = transport.records.length;
-    const requests = transport.records.filter((r) => r['url.path'] !== undefined).length;
-    if (requests >= count && lines === last) return;
-    last = lines;
-    await new Promise((resolve) => setTimeout(resolve, 60));
-  }
+  const requests = () => transport.records.filter((r) => r['url.path'] !== undefined).length;
+  const wait = async (done: () => boolean) => {
+    while (!done() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  await wait(() => requests() >= count);
+  if (close !== undefined) await close();
+  await wait(() => transport.idle?.() ?? true);
 }
 
 /** Exactly one request line per request, each with its own trace id. */

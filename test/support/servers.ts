@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bind, createRequestLifecycle, current } from '@tracebridge/core';
 import { expectedTraceId, type Variant } from './scenario.js';
@@ -102,4 +102,12 @@ export async function startServer(handler: (req: IncomingMessage, res: ServerRes
 export async function settle(lines: RequestLines, maxMs = 5000): Promise<void> {
   const until = Date.now() + maxMs;
   while (!lines.settled() && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+}
+
+/** Closes `server` and its connections: once it resolves, every request has ended and every
+ * late callback (a 'close' listener, a line written from one) has run. */
+export async function closeAll(server: Server | undefined): Promise<void> {
+  if (server === undefined) return;
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
 }

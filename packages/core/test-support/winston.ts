@@ -5,6 +5,7 @@ import Transport from 'winston-transport';
 export class MemoryTransport extends Transport {
   readonly records: Record<PropertyKey, unknown>[] = [];
   readonly #delayMs: number;
+  #pending = 0;
 
   constructor(
     options: { delayMs?: number; format?: Transport.TransportStreamOptions['format'] } = {},
@@ -15,8 +16,23 @@ export class MemoryTransport extends Transport {
 
   override log(info: Record<PropertyKey, unknown>, callback: () => void): void {
     this.records.push(info);
-    if (this.#delayMs > 0) setTimeout(callback, this.#delayMs);
-    else callback();
+    if (this.#delayMs <= 0) {
+      callback();
+      return;
+    }
+    this.#pending++;
+    setTimeout(() => {
+      this.#pending--;
+      callback();
+    }, this.#delayMs);
+  }
+
+  /** Whether every record written so far has reached this transport: none in the logger's
+   * buffers (the logger it is piped from, `parent`), none in its own, none being written. */
+  idle(): boolean {
+    const parent = (this as { parent?: { writableLength: number; readableLength: number } }).parent;
+    const buffered = parent === undefined ? 0 : parent.writableLength + parent.readableLength;
+    return this.#pending === 0 && this.writableLength === 0 && buffered === 0;
   }
 
   /** The records as the serialised lines a JSON transport would write. */

@@ -125,6 +125,7 @@ describe('two-services demo (the one `pnpm demo` runs), small', () => {
   it.each([
     ['with the OpenTelemetry SDK', []],
     ['without any SDK (W3C traceparent only)', ['--no-otel']],
+    ['the backend on Fastify and pino, with the SDK', ['--fastify']],
   ])('%s: exits 0, tracebridge clean, the naive side visibly not', async (_name, flags) => {
     const out = mkdtempSync(join(tmpdir(), 'tracebridge-demo-'));
     const { stdout } = await run(
@@ -151,7 +152,10 @@ describe('two-services demo (the one `pnpm demo` runs), small', () => {
       const tb = board.results.tracebridge.services[service];
       const clean = { right: 0, missing: 0, wrong: 0, unexported: 0 };
       expect({ ...tb.request, right: 0 }).toEqual(clean);
-      expect({ ...tb.app, right: 0 }).toEqual(clean);
+      // A line of a request aborted before its server span was exported names the right
+      // trace and a span the SDK never exported: counted apart, at most one per aborted one.
+      expect({ ...tb.app, right: 0, unexported: 0 }).toEqual(clean);
+      expect(tb.app.unexported).toBeLessThanOrEqual(5);
       expect(tb.app.right).toBeGreaterThan(150);
       const naive = board.results.naive.services[service];
       expect(naive.app.missing + naive.app.wrong).toBeGreaterThan(0);
@@ -159,7 +163,7 @@ describe('two-services demo (the one `pnpm demo` runs), small', () => {
     expect(board.results.tracebridge.joins.broken).toBe(0);
     expect(board.results.tracebridge.joins.checked).toBeGreaterThan(150);
     expect(board.results.tracebridge.requestLines).toEqual({ missing: 0, duplicated: 0 });
-    if (flags.length === 0) {
+    if (!flags.includes('--no-otel')) {
       // The third column: what OpenTelemetry's auto-instrumentation alone gives.
       const auto = board.results['otel-auto'].services.gateway;
       expect(auto.app.missing).toBeGreaterThan(0); // late callbacks with no active span
@@ -181,6 +185,7 @@ describe('two-services demo (the one `pnpm demo` runs), small', () => {
       '--aborted',
       '--out',
       '--no-otel',
+      '--fastify',
     ]) {
       expect(stdout).toContain(flag);
     }

@@ -6,6 +6,7 @@ const http = require('node:http');
 const { Readable } = require('node:stream');
 const Koa = require('koa');
 const Router = require('@koa/router').default;
+const { db, ticks } = require('./resources.cjs');
 const { createWiring, serve } = require('./wiring.cjs');
 
 const wiring = createWiring(process.env.WIRING, {
@@ -13,23 +14,6 @@ const wiring = createWiring(process.env.WIRING, {
   logFile: process.env.LOG_FILE,
 });
 const { logger, wrap } = wiring;
-
-let pool;
-function db() {
-  if (pool === undefined) {
-    const pending = [];
-    setInterval(() => {
-      for (const cb of pending.splice(0)) cb();
-    }, 3);
-    pool = { query: (cb) => pending.push(cb) };
-  }
-  return pool;
-}
-
-const ticks = [];
-setInterval(() => {
-  for (const job of ticks.splice(0)) job();
-}, 2);
 
 const router = new Router();
 router.get('/inventory/:id', async (ctx) => {

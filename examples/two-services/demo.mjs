@@ -25,6 +25,7 @@ const HELP = `Usage: node examples/two-services/demo.mjs [flags]   (pnpm demo [-
   --aborted N       requests the client drops before the answer, per side (default 20)
   --out DIR         where the logs, spans and scoreboard go (default .tracebridge-out/demo-…)
   --no-otel         no OpenTelemetry SDK: W3C traceparent only, two sides
+  --fastify         the backend on Fastify and pino (default: Koa and Winston)
   --help            this text
 `;
 
@@ -38,6 +39,7 @@ try {
       aborted: { type: 'string', default: '20' },
       out: { type: 'string' },
       'no-otel': { type: 'boolean', default: false },
+      fastify: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   }));
@@ -73,9 +75,10 @@ const tty = process.stdout.isTTY === true;
 function start(side, service, env) {
   const dir = join(out, side, service);
   mkdirSync(dir, { recursive: true });
+  const program = service === 'backend' && values.fastify ? 'backend-fastify' : service;
   const args = [
     ...(OTEL ? ['--require', join(here, '..', 'otel-sdk', 'otel.cjs')] : []),
-    join(here, `${service}.cjs`),
+    join(here, `${program}.cjs`),
   ];
   const child = spawn(process.execPath, args, {
     cwd: here,
@@ -419,7 +422,7 @@ function clean(result) {
 
 const started = Date.now();
 console.log(
-  `tracebridge demo: ${REQUESTS} requests (concurrency ${CONCURRENCY}, keep-alive) + ${PIPELINED} pipelined + ${ABORTED} aborted, per side; ${OTEL ? 'OpenTelemetry SDK on' : 'no OpenTelemetry SDK (W3C traceparent only)'}`,
+  `tracebridge demo: ${REQUESTS} requests (concurrency ${CONCURRENCY}, keep-alive) + ${PIPELINED} pipelined + ${ABORTED} aborted, per side; ${OTEL ? 'OpenTelemetry SDK on' : 'no OpenTelemetry SDK (W3C traceparent only)'}; backend on ${values.fastify ? 'Fastify + pino' : 'Koa + Winston'}`,
 );
 const running = [];
 const results = {};

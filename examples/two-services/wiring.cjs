@@ -41,6 +41,18 @@ function tracebridgeWiring({ service, logFile }) {
   };
 }
 
+/** The ids a hand-written middleware picks: the active span's, else the caller's trace with
+ * a new span id, else new ones. */
+function idsOf(req) {
+  const span = trace.getActiveSpan()?.spanContext();
+  if (span !== undefined) return { traceId: span.traceId, spanId: span.spanId };
+  const incoming = /^00-([0-9a-f]{32})-/.exec(String(req.headers.traceparent ?? ''));
+  return {
+    traceId: incoming?.[1] ?? randomBytes(16).toString('hex'),
+    spanId: randomBytes(8).toString('hex'),
+  };
+}
+
 function naiveWiring({ service, logFile }) {
   const als = new AsyncLocalStorage();
   const fromStore = winston.format((info) => {
@@ -56,15 +68,6 @@ function naiveWiring({ service, logFile }) {
     format: winston.format.combine(fromStore(), winston.format.json()),
     transports: transports(logFile),
   });
-  const idsOf = (req) => {
-    const span = trace.getActiveSpan()?.spanContext();
-    if (span !== undefined) return { traceId: span.traceId, spanId: span.spanId };
-    const incoming = /^00-([0-9a-f]{32})-/.exec(String(req.headers.traceparent ?? ''));
-    return {
-      traceId: incoming?.[1] ?? randomBytes(16).toString('hex'),
-      spanId: randomBytes(8).toString('hex'),
-    };
-  };
   // The request line as people write it: in a 'finish' listener, reading the store.
   const requestLine = (req, res, started) => () => {
     logger.info(`${req.method} ${req.url} ${res.statusCode}`, {
@@ -135,15 +138,18 @@ function otelAutoWiring({ service, logFile }) {
 
 const WIRINGS = { naive: naiveWiring, 'otel-auto': otelAutoWiring, tracebridge: tracebridgeWiring };
 
-function createWiring(kind, options) {
-  const wiring = WIRINGS[kind];
+/** The wiring named `kind` (the WIRING environment variable), made with `options`. */
+function choose(wirings, kind, options) {
+  const wiring = wirings[kind];
   if (wiring === undefined) {
     throw new TypeError(
-      `two-services: WIRING must be one of ${Object.keys(WIRINGS).join(', ')}, not ${JSON.stringify(kind)}`,
+      `two-services: WIRING must be one of ${Object.keys(wirings).join(', ')}, not ${JSON.stringify(kind)}`,
     );
   }
   return wiring(options);
 }
+
+const createWiring = (kind, options) => choose(WIRINGS, kind, options);
 
 /** Starts `server`, reports its port on stdout, and shuts down cleanly on SIGTERM. */
 function serve(server, logger) {
@@ -178,4 +184,4 @@ function serve(server, logger) {
   });
 }
 
-module.exports = { createWiring, serve };
+module.exports = { choose, createWiring, idsOf, serve };

@@ -113,7 +113,7 @@ describe.each(PACKAGES)('packages/%s', (dir) => {
     );
     const unexpected = npmFiles.filter(
       (file) =>
-        !/^(CHANGELOG\.md|LICENSE|README\.md|package\.json|dist\/[\w-]+\.(js|cjs|d\.ts|d\.cts))$/.test(
+        !/^(CHANGELOG\.md|LICENSE|README\.md|package\.json|dist\/([\w-]+\/)?[\w-]+\.(js|cjs|d\.ts|d\.cts))$/.test(
           file,
         ),
     );

@@ -3,7 +3,13 @@ import { base } from '../../tsup.base.js';
 
 export default defineConfig({
   ...base,
-  entry: { index: 'src/index.ts', winston: 'src/winston/index.ts', pino: 'src/pino/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    winston: 'src/winston/index.ts',
+    pino: 'src/pino/index.ts',
+    doctor: 'src/doctor/index.ts',
+    'doctor/register': 'src/doctor/register.ts',
+  },
   // One shared chunk for what the entries use, in both formats: no second copy of core
   // inside the winston or pino entry.
   splitting: true,

@@ -1,5 +1,6 @@
 import type { TraceContext } from '../context.js';
 import { boundContext, current } from '../current.js';
+import { noteLine } from '../doctor-hook.js';
 import { capturedContext } from '../log-record.js';
 import { bindingOf } from '../pino-child.js';
 import { type TraceFieldsOptions, traceFieldsWriter } from '../trace-fields.js';
@@ -71,5 +72,7 @@ function contextOfLine(mergeObject: object, logger: unknown): TraceContext | und
     return record[kIdsWritten] === true ? undefined : (captured ?? undefined);
   const binding = bindingOf(logger);
   if (binding !== undefined) return binding.formatted ? undefined : boundContext(binding.ctx);
-  return current();
+  const ctx = current();
+  noteLine(ctx);
+  return ctx;
 }

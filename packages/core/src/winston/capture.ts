@@ -1,5 +1,6 @@
 import { guardedWrite, type WritableLogger } from '../bind-logger.js';
 import { current } from '../current.js';
+import { noteLine } from '../doctor-hook.js';
 import { capturedContext, kWritesIds, stampRecord } from '../log-record.js';
 import type { FieldsWriter } from '../trace-fields.js';
 
@@ -87,7 +88,11 @@ function capturing(
   writeFields: FieldsWriter | undefined,
 ): Write {
   return function captureWrite(this: unknown, info: unknown, encoding?: unknown, cb?: unknown) {
-    stampRecord(info, current());
+    if (capturedContext(info) === undefined) {
+      const ctx = current();
+      noteLine(ctx);
+      stampRecord(info, ctx);
+    }
     if (writeFields !== undefined) {
       const ctx = capturedContext(info);
       if (ctx !== null && ctx !== undefined) writeFields(info as Record<PropertyKey, unknown>, ctx);

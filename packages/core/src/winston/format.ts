@@ -1,5 +1,6 @@
 import type { Logform } from 'winston';
 import { current } from '../current.js';
+import { noteLine } from '../doctor-hook.js';
 import { capturedContext } from '../log-record.js';
 import { type TraceFieldsOptions, traceFieldsWriter } from '../trace-fields.js';
 
@@ -38,7 +39,11 @@ export function traceFormat(options: TraceFormatOptions = {}): TraceFormat {
       const record = info as unknown as Record<PropertyKey, unknown>;
       try {
         const captured = capturedContext(record);
-        const ctx = captured === undefined ? current() : captured;
+        let ctx = captured;
+        if (ctx === undefined) {
+          ctx = current();
+          noteLine(ctx);
+        }
         if (ctx === null || ctx === undefined) return info;
         write(record, ctx);
       } catch {

@@ -21,6 +21,13 @@ const projects: TestProjectInlineConfiguration[] = [
       testTimeout: 30_000,
     },
   },
+  {
+    test: {
+      name: 'eslint-plugin',
+      root: 'packages/eslint-plugin',
+      include: ['src/**/*.test.ts'],
+    },
+  },
   // Cross-package tests against the built packages (workspace links, `exports` maps).
   {
     test: {

@@ -121,11 +121,40 @@ describe('minimal (plain node:http)', () => {
   });
 });
 
+/**
+ * The context doctor's counts for the side whose late callbacks are left unbound equal what
+ * the scoreboard found in the log files (lines with no id; lines with another trace), it
+ * names the shared resources' call sites, and it finds nothing on the tracebridge side.
+ */
+function expectDoctorMatchesBoard(
+  out: string,
+  board: { results: Record<string, { services: Record<string, { app: Record<string, number> }> }> },
+  stdout: string,
+) {
+  expect(stdout).toContain('The context doctor, backend (tracebridge, unbound)');
+  const report = (side: string, service: string) =>
+    JSON.parse(readFileSync(join(out, side, service, 'doctor.json'), 'utf8'));
+  for (const service of ['gateway', 'backend']) {
+    const app = board.results.unbound?.services[service]?.app;
+    const found = report('unbound', service);
+    expect({ missing: found.missing, foreign: found.foreign }).toEqual({
+      missing: app?.missing,
+      foreign: app?.wrong,
+    });
+    expect(found.missing + found.foreign).toBeGreaterThan(0);
+    expect(report('tracebridge', service).findings).toEqual([]);
+  }
+  const sites = report('unbound', 'backend').findings.map(
+    (f: { registeredAt: string }) => f.registeredAt,
+  );
+  expect(sites.join('\n')).toMatch(/resources\.cjs:\d+:\d+ \(Object\.query\) ← backend/);
+}
+
 describe('two-services demo (the one `pnpm demo` runs), small', () => {
   it.each([
-    ['with the OpenTelemetry SDK', []],
+    ['with the OpenTelemetry SDK and the doctor', ['--doctor']],
     ['without any SDK (W3C traceparent only)', ['--no-otel']],
-    ['the backend on Fastify and pino, with the SDK', ['--fastify']],
+    ['the backend on Fastify and pino, with the SDK and the doctor', ['--fastify', '--doctor']],
   ])('%s: exits 0, tracebridge clean, the naive side visibly not', async (_name, flags) => {
     const out = mkdtempSync(join(tmpdir(), 'tracebridge-demo-'));
     const { stdout } = await run(
@@ -171,6 +200,7 @@ describe('two-services demo (the one `pnpm demo` runs), small', () => {
     } else {
       expect(board.results['otel-auto']).toBeUndefined();
     }
+    if (flags.includes('--doctor')) expectDoctorMatchesBoard(out, board, stdout);
   });
 
   it('--help prints the flags and exits 0', async () => {
@@ -186,6 +216,7 @@ describe('two-services demo (the one `pnpm demo` runs), small', () => {
       '--out',
       '--no-otel',
       '--fastify',
+      '--doctor',
     ]) {
       expect(stdout).toContain(flag);
     }

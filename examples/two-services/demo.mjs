@@ -26,6 +26,9 @@ const HELP = `Usage: node examples/two-services/demo.mjs [flags]   (pnpm demo [-
   --out DIR         where the logs, spans and scoreboard go (default .tracebridge-out/demo-…)
   --no-otel         no OpenTelemetry SDK: W3C traceparent only, two sides
   --fastify         the backend on Fastify and pino (default: Koa and Winston)
+  --doctor          one more side, tracebridge with the services' late callbacks left
+                    unbound; the context doctor runs on both tracebridge sides and its
+                    report (where lines lost their request) is printed at the end
   --help            this text
 `;
 
@@ -40,6 +43,7 @@ try {
       out: { type: 'string' },
       'no-otel': { type: 'boolean', default: false },
       fastify: { type: 'boolean', default: false },
+      doctor: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   }));
@@ -65,6 +69,9 @@ const CONCURRENCY = count('concurrency', 1);
 const PIPELINED = count('pipelined', 0);
 const ABORTED = count('aborted', 0);
 const OTEL = !values['no-otel'];
+const DOCTOR = values.doctor;
+/** The sides the context doctor watches (with --doctor): the two wired with tracebridge. */
+const doctorWatches = (side) => DOCTOR && (side === 'tracebridge' || side === 'unbound');
 const out =
   values.out ??
   join(root, '.tracebridge-out', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -77,6 +84,7 @@ function start(side, service, env) {
   mkdirSync(dir, { recursive: true });
   const program = service === 'backend' && values.fastify ? 'backend-fastify' : service;
   const args = [
+    ...(doctorWatches(side) ? ['--require', '@tracebridge/core/doctor/register'] : []),
     ...(OTEL ? ['--require', join(here, '..', 'otel-sdk', 'otel.cjs')] : []),
     join(here, `${program}.cjs`),
   ];
@@ -91,6 +99,7 @@ function start(side, service, env) {
       LOG_FILE: join(dir, 'app.log.jsonl'),
       OTEL_SERVICE_NAME: `${service}-${side}`,
       TRACEBRIDGE_OTEL_DIR: dir,
+      ...(doctorWatches(side) && { TRACEBRIDGE_DOCTOR_FILE: join(dir, 'doctor.json') }),
     },
   });
   return new Promise((resolve, reject) => {
@@ -343,7 +352,12 @@ function score(side, services) {
   return result;
 }
 
-const LABELS = { naive: 'naive ALS', 'otel-auto': 'OTel auto-instr.', tracebridge: 'tracebridge' };
+const LABELS = {
+  naive: 'naive ALS',
+  'otel-auto': 'OTel auto-instr.',
+  tracebridge: 'tracebridge',
+  unbound: 'tracebridge, unbound',
+};
 const WIDTH = 24;
 const cell = (t) =>
   `${t.right} / ${t.missing} / ${t.wrong}${t.unexported > 0 ? ` (+${t.unexported}*)` : ''}`;
@@ -418,6 +432,29 @@ function clean(result) {
   );
 }
 
+// ---- the context doctor (--doctor) ---------------------------------------------------
+
+/** Prints what the doctor found in each service it watched; whether the tracebridge side
+ * (callbacks bound) came out clean. */
+async function printDoctor(services) {
+  const { format } = await import('@tracebridge/core/doctor');
+  let tracebridgeClean = true;
+  for (const { side, service, dir } of services) {
+    if (!doctorWatches(side)) continue;
+    const file = join(dir, 'doctor.json');
+    if (!existsSync(file)) {
+      console.log(`\nThe context doctor wrote no report for the ${service} (${LABELS[side]}).`);
+      if (side === 'tracebridge') tracebridgeClean = false;
+      continue;
+    }
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    if (side === 'tracebridge' && report.findings.length > 0) tracebridgeClean = false;
+    console.log(`\nThe context doctor, ${service} (${LABELS[side]}):`);
+    console.log(format(report).replace(/^(?=.)/gm, '  '));
+  }
+  return tracebridgeClean;
+}
+
 // ---- run ----------------------------------------------------------------------------
 
 const started = Date.now();
@@ -428,6 +465,7 @@ const running = [];
 const results = {};
 try {
   const sides = OTEL ? ['naive', 'otel-auto', 'tracebridge'] : ['naive', 'tracebridge'];
+  if (DOCTOR) sides.push('unbound');
   for (const side of sides) {
     const backend = await start(side, 'backend', {});
     running.push(backend);
@@ -452,11 +490,12 @@ try {
   await Promise.all(running.map(stop));
 }
 print(results);
+const doctorClean = DOCTOR ? await printDoctor(running) : true;
 writeFileSync(
   join(out, 'scoreboard.json'),
   `${JSON.stringify({ requests: REQUESTS, concurrency: CONCURRENCY, pipelined: PIPELINED, aborted: ABORTED, otel: OTEL, results }, null, 2)}\n`,
 );
-const ok = clean(results.tracebridge);
+const ok = clean(results.tracebridge) && doctorClean;
 console.log(
   `\nLogs (JSON lines) and spans: ${relative(process.cwd(), out) || out}  (${Math.round((Date.now() - started) / 100) / 10} s)`,
 );

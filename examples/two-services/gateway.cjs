@@ -21,10 +21,9 @@ bus.setMaxListeners(0);
 bus.on('price', ({ reply }) => setTimeout(() => reply(42), Math.random() * 4));
 
 // Audit entries, flushed in batches by a process-wide timer.
-const audit = [];
-setInterval(() => {
-  for (const flush of audit.splice(0)) flush();
-}, 15);
+const auditLog = new EventEmitter().setMaxListeners(0);
+setInterval(() => auditLog.emit('flush'), 15);
+const audit = { push: (flush) => auditLog.once('flush', flush) };
 
 function callBackend(path, req, callback) {
   const outgoing = http.get(

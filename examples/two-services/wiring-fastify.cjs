@@ -74,7 +74,15 @@ function otelAutoWiring({ service, logFile }) {
   };
 }
 
-const WIRINGS = { naive: naiveWiring, 'otel-auto': otelAutoWiring, tracebridge: tracebridgeWiring };
+// The doctor's service (`demo --doctor`): tracebridge, the late callbacks left unbound.
+const unboundWiring = (options) => ({ ...tracebridgeWiring(options), wrap: (fn) => fn });
+
+const WIRINGS = {
+  naive: naiveWiring,
+  'otel-auto': otelAutoWiring,
+  tracebridge: tracebridgeWiring,
+  unbound: unboundWiring,
+};
 
 const createFastifyWiring = (kind, options) => choose(WIRINGS, kind, options);
 

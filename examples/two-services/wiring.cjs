@@ -136,7 +136,16 @@ function otelAutoWiring({ service, logFile }) {
   };
 }
 
-const WIRINGS = { naive: naiveWiring, 'otel-auto': otelAutoWiring, tracebridge: tracebridgeWiring };
+/** tracebridge with the services' own late callbacks left unbound (`wrap` does nothing): the
+ * service the context doctor (`demo --doctor`) is run on. */
+const unboundWiring = (options) => ({ ...tracebridgeWiring(options), wrap: (fn) => fn });
+
+const WIRINGS = {
+  naive: naiveWiring,
+  'otel-auto': otelAutoWiring,
+  tracebridge: tracebridgeWiring,
+  unbound: unboundWiring,
+};
 
 /** The wiring named `kind` (the WIRING environment variable), made with `options`. */
 function choose(wirings, kind, options) {

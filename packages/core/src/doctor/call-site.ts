@@ -81,21 +81,29 @@ function matches(file: string, filter: FrameFilter): boolean {
   return typeof filter === 'string' ? file.startsWith(filter) : filter.test(file);
 }
 
-/** The first frame of the application's own code in `error`'s stack, if any. */
-export function applicationFrame(
-  error: Error,
-  ignore: readonly FrameFilter[] = [],
-): Frame | undefined {
-  const frames = framesOf(error);
-  return frames.find(
+/** The frames of the application's own code in `error`'s stack, innermost first. */
+export function applicationFrames(error: Error, ignore: readonly FrameFilter[] = []): Frame[] {
+  return framesOf(error).filter(
     (frame) => !isLibraryFrame(frame.file) && !ignore.some((filter) => matches(frame.file, filter)),
   );
 }
 
 /** `file:line:column` relative to the working directory, with the function's name. */
-export function describeFrame(frame: Frame | undefined): string {
-  if (frame === undefined) return '(no application frame: all in libraries)';
+export function describeFrame(frame: Frame): string {
   const path = relative(process.cwd(), frame.file) || frame.file;
   const where = `${path.startsWith('..') ? frame.file : path}:${frame.line}:${frame.column}`;
   return frame.fn === undefined ? where : `${where} (${frame.fn})`;
+}
+
+/** Where `error` was made, as the application's code sees it: its innermost frame, and
+ * with `callers` that many frames that called it (a helper's caller says more than the
+ * helper), joined by ` ← `. */
+export function describeSite(
+  error: Error,
+  ignore: readonly FrameFilter[] = [],
+  callers = 0,
+): string {
+  const frames = applicationFrames(error, ignore).slice(0, 1 + callers);
+  if (frames.length === 0) return '(no application frame: all in libraries)';
+  return frames.map(describeFrame).join(' ← ');
 }

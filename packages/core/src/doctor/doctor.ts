@@ -3,7 +3,7 @@ import type { EventEmitter } from 'node:events';
 import type { TraceContext } from '../context.js';
 import { current } from '../current.js';
 import { setLineHook } from '../doctor-hook.js';
-import { applicationFrame, captureStack, describeFrame, type FrameFilter } from './call-site.js';
+import { captureStack, describeSite, type FrameFilter } from './call-site.js';
 import { patchEmitters } from './listeners.js';
 import { type DoctorFinding, type DoctorReport, type FindingKind, formatReport } from './report.js';
 
@@ -142,8 +142,10 @@ export class Doctor {
     const kind: FindingKind = ctx === null || ctx === undefined ? 'missing' : 'foreign';
     if (kind === 'missing') this.#missing++;
     else this.#foreign++;
-    registration.site ??= describeFrame(applicationFrame(registration.stack, this.#ignore));
-    const writtenAt = describeFrame(applicationFrame(captureStack(), this.#ignore));
+    // The registration with its caller: a listener is often added by a helper (a pool's
+    // query()), and the call into the helper is where a bind() would go.
+    registration.site ??= describeSite(registration.stack, this.#ignore, 1);
+    const writtenAt = describeSite(captureStack(), this.#ignore);
     const key = `${kind}\n${registration.site}\n${writtenAt}`;
     const group = this.#groups.get(key);
     if (group !== undefined) group.count++;

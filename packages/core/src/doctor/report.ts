@@ -7,7 +7,8 @@ export interface DoctorFinding {
   readonly kind: FindingKind;
   /** How many lines. */
   readonly count: number;
-  /** Where the callback that wrote them was registered: `file:line:column (function)`. */
+  /** Where the callback that wrote them was registered — `file:line:column (function)` —
+   * and, after ` ← `, the application's call into that function. */
   readonly registeredAt: string;
   /** How it was registered, for example `ServerResponse.on("finish")`. */
   readonly registeredWith: string;

@@ -38,6 +38,10 @@ const NAMES: Record<string, string> = {
   queue: '{ push(job: unknown, done: () => void): void }',
   job: 'unknown',
   user: '{ id: string }',
+  res: "import('node:http').ServerResponse",
+  als: "import('node:async_hooks').AsyncLocalStorage<{ traceId: string }>",
+  traceIdOf: "(req: import('node:http').IncomingMessage) => string",
+  exerciseTheService: '() => Promise<void>',
 };
 
 interface Block {

@@ -7,9 +7,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import tracebridge from '@tracebridge/eslint-plugin';
-import tsParser from '@typescript-eslint/parser';
 import { ESLint as ESLint10 } from 'eslint';
+import { defineConfig } from 'eslint/config';
 import { ESLint as ESLint9 } from 'eslint9';
+import tseslint from 'typescript-eslint';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..');
@@ -48,14 +49,14 @@ describe.each(majors)('@tracebridge/eslint-plugin in %s', (_, ESLint) => {
     );
   });
 
-  it('works with typescript-eslint', async () => {
+  it("works with typescript-eslint's recommended config (as docs/guides/lint.md shows)", async () => {
     const eslint = new ESLint({
       cwd: root,
       overrideConfigFile: true,
-      overrideConfig: [
-        { files: ['**/*.ts'], languageOptions: { parser: tsParser } },
+      overrideConfig: defineConfig(
+        tseslint.configs.recommended,
         tracebridge.configs.recommended,
-      ],
+      ) as never,
     });
     const code = lateRead.replace('(req, res)', '(req: Request, res: Response): void');
     const [result] = await eslint.lintText(code, { filePath: join(root, 'late.ts') });

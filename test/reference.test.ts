@@ -20,6 +20,8 @@ const ENTRIES = {
   '@tracebridge/express': 'packages/express/dist/index.d.ts',
   '@tracebridge/koa': 'packages/koa/dist/index.d.ts',
   '@tracebridge/fastify': 'packages/fastify/dist/index.d.ts',
+  '@tracebridge/core/doctor': 'packages/core/dist/doctor.d.ts',
+  '@tracebridge/eslint-plugin': 'packages/eslint-plugin/dist/index.d.ts',
 };
 
 /** Options types documented in another type's table: the same options under another name. */

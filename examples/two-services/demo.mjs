@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 
-const HELP = `Usage: node examples/two-services/demo.mjs [flags]   (pnpm demo [-- flags])
+const HELP = `Usage: node examples/two-services/demo.mjs [flags]   (pnpm demo [flags])
 
   --requests N      keep-alive requests per side (default 2000)
   --concurrency N   keep-alive connections per side (default 100)
@@ -32,9 +32,14 @@ const HELP = `Usage: node examples/two-services/demo.mjs [flags]   (pnpm demo [-
   --help            this text
 `;
 
+// `pnpm demo -- --flag` hands the script a literal `--` first: skip it.
+const argv = process.argv.slice(2);
+if (argv[0] === '--') argv.shift();
+
 let values;
 try {
   ({ values } = parseArgs({
+    args: argv,
     options: {
       requests: { type: 'string', default: '2000' },
       concurrency: { type: 'string', default: '100' },

@@ -9,6 +9,10 @@
 //   instrumentation-winston  the same SDK with @opentelemetry/instrumentation-winston
 //          enabled before winston loads. It patches Winston process-wide, so it gets a
 //          process of its own: its variants are Winston's own json(), with and without it.
+//   doctor-off, doctor-on  no SDK; createLogger's line written straight from the request
+//          and from a listener the request added, with the context doctor off or on (a
+//          process each: the doctor is process-wide).
+import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { takeTurns } from './stats.mjs';
 
@@ -32,6 +36,11 @@ if (setting === 'otel' || setting === 'instrumentation-winston') {
     // Log correlation only (ids onto the record), as traceFormat does: no log sending.
     new WinstonInstrumentation({ disableLogSending: true }).enable();
   }
+}
+
+if (setting === 'doctor-on') {
+  const { doctor } = await import('@tracebridge/core/doctor');
+  doctor.enable();
 }
 
 const winston = require('winston');
@@ -66,7 +75,24 @@ function constants(ctx) {
 const logger = (format) => winston.createLogger({ format, transports: [new Drop()] });
 const { combine, json } = winston.format;
 
+/** A logger-like whose lines are written by a listener added now (in the request): the
+ * doctor follows that listener and judges each line. */
+function throughListener(log) {
+  const emitter = new EventEmitter();
+  emitter.on('log', (message, fields) => log.info(message, fields));
+  return {
+    info: (message, fields) => emitter.emit('log', message, fields),
+    transports: log.transports,
+  };
+}
+
 function variants(ctx) {
+  if (setting === 'doctor-off' || setting === 'doctor-on') {
+    return {
+      createLogger: createLogger({ transports: [new Drop()] }),
+      'createLogger in a listener': throughListener(createLogger({ transports: [new Drop()] })),
+    };
+  }
   if (setting === 'instrumentation-winston') {
     return { 'instrumentation-winston': logger(json()) };
   }

@@ -3,15 +3,16 @@
 //
 //   pnpm bench                      every section (about 9 minutes on 2 cores)
 //   pnpm bench --smoke              a short run that only checks everything works
-//   pnpm bench --only log,express   some sections (log, pino, express, koa, fastify, heap)
+//   pnpm bench --only log,express   some sections (log, pino, express, koa, fastify, doctor,
+//                                   heap)
 //
 // Prints one summary table; a full run also writes test/bench/results/latest.json.
 // docs/benchmarks.md says what each row measures and how.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -23,12 +24,12 @@ const autocannon = createRequire(import.meta.url)('autocannon');
 const { values } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'log,pino,express,koa,fastify,heap' },
+    only: { type: 'string', default: 'log,pino,express,koa,fastify,doctor,heap' },
   },
 });
 const smoke = values.smoke;
 const sections = new Set(values.only.split(','));
-const known = new Set(['log', 'pino', 'express', 'koa', 'fastify', 'heap']);
+const known = new Set(['log', 'pino', 'express', 'koa', 'fastify', 'doctor', 'heap']);
 for (const name of sections) {
   if (!known.has(name)) {
     console.error(`bench: unknown section "${name}" (${[...known].join(', ')})`);
@@ -182,10 +183,11 @@ function pinoSection() {
 
 // ---- 2. HTTP: req/s with each middleware, over the bare app of the same round ------------
 
-async function startServer(app, flags = []) {
+async function startServer(app, flags = [], env = {}) {
   const child = spawn(process.execPath, [...flags, join(here, 'server.mjs'), app], {
     cwd: here,
     stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
   });
   const [line] = await once(createInterface({ input: child.stdout }), 'line');
   const { port } = JSON.parse(line);
@@ -212,8 +214,8 @@ function load(url, options) {
 }
 
 /** One measured run of `app`: a fresh process, a warm-up, then `seconds` of load. */
-async function measure(app) {
-  const server = await startServer(app);
+async function measure(app, flags = [], env = {}) {
+  const server = await startServer(app, flags, env);
   try {
     await load(server.url, { duration: smoke ? 0.5 : 2 });
     const before = await server.stats();
@@ -283,7 +285,60 @@ async function httpSection(framework, variants, pairs) {
   }
 }
 
-// ---- 3. heap over many requests -----------------------------------------------------------
+// ---- 3. the context doctor: what turning it on costs -------------------------------------
+
+async function doctorSection() {
+  // The log call: processes with the doctor off and on take turns; same variants in each.
+  const runs = { 'doctor-off': [], 'doctor-on': [] };
+  for (let i = 0; i < settings.logProcesses; i++) {
+    for (const setting of Object.keys(runs)) runs[setting].push(logCall(setting));
+  }
+  const ns = (setting, variant) => median(runs[setting].map((r) => median(r[variant])));
+  results.doctor = { logCall: {} };
+  for (const variant of ['createLogger', 'createLogger in a listener']) {
+    const off = ns('doctor-off', variant);
+    const on = ns('doctor-on', variant);
+    results.doctor.logCall[variant] = { off, on };
+    summary.push([
+      `doctor on ÷ off: log call, ${variant === 'createLogger' ? 'in the request' : 'in a listener the request added'}`,
+      (on / off).toFixed(3),
+      '(reported)',
+      '',
+      `${off.toFixed(0)} → ${on.toFixed(0)} ns`,
+    ]);
+  }
+  // A whole service: Express + tracing(), the same app with the doctor off and on.
+  const doctorFlags = ['--require', '@tracebridge/core/doctor/register'];
+  const quiet = {
+    TRACEBRIDGE_DOCTOR_FILE: join(tmpdir(), `tracebridge-bench-doctor-${process.pid}.json`),
+  };
+  const samples = { off: [], on: [] };
+  for (let round = 0; round < settings.httpRounds; round++) {
+    const order = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+    for (const state of order) {
+      samples[state].push(
+        await measure(
+          'express:tracebridge',
+          state === 'on' ? doctorFlags : [],
+          state === 'on' ? quiet : {},
+        ),
+      );
+    }
+  }
+  rmSync(quiet.TRACEBRIDGE_DOCTOR_FILE, { force: true });
+  const ratio = median(samples.on.map((s, i) => s.rps / samples.off[i].rps));
+  const cpu = (state) => median(samples[state].map((s) => s.cpuMicrosPerRequest));
+  results.doctor.express = { ratio, cpuMicrosOff: cpu('off'), cpuMicrosOn: cpu('on') };
+  summary.push([
+    'doctor on ÷ off: Express + tracing() req/s',
+    ratio.toFixed(3),
+    '(reported)',
+    '',
+    `${cpu('off').toFixed(1)} → ${cpu('on').toFixed(1)} µs CPU/req`,
+  ]);
+}
+
+// ---- 4. heap over many requests -----------------------------------------------------------
 
 /** Heap used after a full GC, after a tenth of the requests and after all of them. */
 async function heapGrowth(app) {
@@ -349,6 +404,7 @@ if (sections.has('fastify')) {
     [['tracebridge', '@fastify/otel']],
   );
 }
+if (sections.has('doctor')) await doctorSection();
 if (sections.has('heap')) await heapSection();
 
 const seconds = Math.round((Date.now() - started) / 1000);

@@ -8,25 +8,38 @@ import type { TraceContext } from './context.js';
  * fixed earlier (`req.log`, `bindLogger`, request lines) are right by construction and are
  * not noted.
  *
- * The hook lives on `globalThis` under a `Symbol.for` key, so that a format from the CJS
- * build reports to a doctor enabled from the ESM build (or another installed copy). While
- * the doctor is off the key is unset: a line costs one property read.
+ * The hook sits in one holder object on `globalThis` under a `Symbol.for` key, so that a
+ * format from the CJS build reports to a doctor enabled from the ESM build (or another
+ * installed copy). While the doctor is off the hook is unset: a line costs one property
+ * read on the holder.
  */
-const kLineHook = Symbol.for('@tracebridge/core.doctor.noteLine');
+const kHolder = Symbol.for('@tracebridge/core.doctor.hook');
 
 export type LineHook = (ctx: TraceContext | null | undefined) => void;
 
-type HookHolder = { [kLineHook]?: LineHook };
+interface HookHolder {
+  hook: LineHook | undefined;
+}
+
+function acquireHolder(): HookHolder {
+  const global = globalThis as { [kHolder]?: HookHolder };
+  const existing = global[kHolder];
+  if (typeof existing === 'object' && existing !== null && 'hook' in existing) return existing;
+  const holder: HookHolder = { hook: undefined };
+  Object.defineProperty(global, kHolder, { value: holder, configurable: true });
+  return holder;
+}
+
+const holder = acquireHolder();
 
 /** Tells the doctor, if it is on, that a line is written now with `ctx`'s ids (none for
  * `null`/`undefined`). */
 export function noteLine(ctx: TraceContext | null | undefined): void {
-  const hook = (globalThis as HookHolder)[kLineHook];
+  const hook = holder.hook;
   if (hook !== undefined) hook(ctx);
 }
 
 /** Installs (or, with `undefined`, removes) the doctor's hook. */
 export function setLineHook(hook: LineHook | undefined): void {
-  if (hook === undefined) delete (globalThis as HookHolder)[kLineHook];
-  else (globalThis as HookHolder)[kLineHook] = hook;
+  holder.hook = hook;
 }

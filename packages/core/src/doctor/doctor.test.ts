@@ -85,6 +85,20 @@ describe('listeners under the doctor behave as without it', () => {
     await expect(data).resolves.toBe('chunk');
   });
 
+  it('never breaks on(): a failure inside the doctor leaves the listener unfollowed', () => {
+    const emitter = new EventEmitter();
+    Object.defineProperty(emitter, 'constructor', {
+      get() {
+        throw new Error('a hostile getter');
+      },
+    });
+    let calls = 0;
+    run(requestA, () => emitter.on('x', () => calls++));
+    emitter.emit('x');
+    expect(calls).toBe(1);
+    expect(doctor.report().listenersWatched).toBe(0);
+  });
+
   it('leaves listeners of a bound emitter alone (they run in their context already)', () => {
     const emitter = new EventEmitter();
     run(requestA, () => {

@@ -74,7 +74,13 @@ export class Doctor {
       const work = this.#work;
       return (self, args) => work.run(registration, () => listener.apply(self, args));
     });
-    setLineHook((ctx) => this.#noteLine(ctx));
+    setLineHook((ctx) => {
+      try {
+        this.#noteLine(ctx);
+      } catch {
+        // The doctor must never cost the application a log line.
+      }
+    });
   }
 
   disable(): void {

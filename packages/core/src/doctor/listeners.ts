@@ -26,6 +26,16 @@ export type Follow = (
 
 const METHODS = ['on', 'addListener', 'prependListener', 'once', 'prependOnceListener'] as const;
 
+/** `follow`, made harmless: a failure inside the doctor leaves the listener unfollowed
+ * rather than breaking the application's `on()` call. */
+function safely(follow: Follow, ...args: Parameters<Follow>): ReturnType<Follow> {
+  try {
+    return follow(...args);
+  } catch {
+    return undefined;
+  }
+}
+
 function isPlainListener(listener: unknown): listener is Listener {
   return (
     typeof listener === 'function' &&
@@ -47,7 +57,9 @@ export function patchEmitters(follow: Follow): () => void {
 
   function adder(name: 'on' | 'addListener' | 'prependListener', original: Method): Method {
     return function (this: EventEmitter, type, listener) {
-      const run = isPlainListener(listener) ? follow(this, name, type, listener) : undefined;
+      const run = isPlainListener(listener)
+        ? safely(follow, this, name, type, listener)
+        : undefined;
       if (run === undefined) return original.call(this, type, listener);
       const followed = function (this: unknown, ...args: unknown[]) {
         return run(this, args);
@@ -60,7 +72,9 @@ export function patchEmitters(follow: Follow): () => void {
   // `this.on`): the wrapper removes itself by identity, so it must be the one in the list.
   function onceAdder(name: 'once' | 'prependOnceListener', original: Method): Method {
     return function (this: EventEmitter, type, listener) {
-      const run = isPlainListener(listener) ? follow(this, name, type, listener) : undefined;
+      const run = isPlainListener(listener)
+        ? safely(follow, this, name, type, listener)
+        : undefined;
       if (run === undefined) return original.call(this, type, listener);
       let fired = false;
       const emitter = this;

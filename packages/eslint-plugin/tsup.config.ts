@@ -5,6 +5,4 @@ export default defineConfig({
   ...base,
   entry: { index: 'src/index.ts' },
   external: ['eslint'],
-  // require('@tracebridge/eslint-plugin') is the plugin itself, as ESLint's docs show for
-  // CommonJS configs.
 });

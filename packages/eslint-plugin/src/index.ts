@@ -8,7 +8,7 @@ export interface TracebridgePlugin extends ESLint.Plugin {
   readonly configs: { readonly recommended: Linter.Config };
 }
 
-const rules = { 'no-late-context-read': noLateContextRead };
+const ruleModules = { 'no-late-context-read': noLateContextRead };
 
 /**
  * `@tracebridge/eslint-plugin` for ESLint's flat config (ESLint 9 and 10; with
@@ -22,11 +22,11 @@ const rules = { 'no-late-context-read': noLateContextRead };
 const plugin: TracebridgePlugin = {
   // Kept equal to package.json's version by a test.
   meta: { name: '@tracebridge/eslint-plugin', version: '0.2.0' },
-  rules,
+  rules: ruleModules,
   configs: {
     recommended: {
       name: '@tracebridge/recommended',
-      plugins: { '@tracebridge': { rules } },
+      plugins: { '@tracebridge': { rules: ruleModules } },
       rules: { '@tracebridge/no-late-context-read': 'error' },
     },
   },
@@ -35,3 +35,6 @@ const plugin: TracebridgePlugin = {
 export type { Options as NoLateContextReadOptions } from './rules/no-late-context-read.js';
 
 export default plugin;
+// The same, as named exports: `require('@tracebridge/eslint-plugin')` is then the plugin in
+// CommonJS too (its meta, rules and configs), with types that say so.
+export const { meta, rules, configs } = plugin;

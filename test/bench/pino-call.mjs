@@ -7,7 +7,12 @@
 // line) and logs the same call inside the same request context. <setting>:
 //   mixin  traceMixin, against the same mixin writing the three id fields as constants;
 //   bound  a bound logger (req.log: a child whose log formatter writes the request's ids),
-//          against a child whose log formatter writes them as constants.
+//          against a child whose log formatter writes them as constants;
+//   otel   traceMixin inside an active span of an OpenTelemetry SDK (what an instrumented
+//          service runs in), beside the same floor;
+//   instrumentation-pino  the same SDK with @opentelemetry/instrumentation-pino enabled
+//          before pino loads (it patches pino process-wide: a process of its own), on a
+//          plain pino logger — what OTel users pick instead of traceMixin.
 // Each setting runs in processes of its own: pino's code sees only its two kinds of logger.
 import { createRequire } from 'node:module';
 import { takeTurns } from './stats.mjs';
@@ -16,8 +21,24 @@ const [setting, callsArg, roundsArg] = process.argv.slice(2);
 const calls = Number(callsArg ?? 20_000);
 const rounds = Number(roundsArg ?? 10);
 const require = createRequire(import.meta.url);
+
+let tracer;
+if (setting === 'otel' || setting === 'instrumentation-pino') {
+  const { context, trace } = require('@opentelemetry/api');
+  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
+  const { BasicTracerProvider } = require('@opentelemetry/sdk-trace-base');
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(new BasicTracerProvider());
+  tracer = trace.getTracer('bench');
+  if (setting === 'instrumentation-pino') {
+    const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino');
+    // Log correlation only (ids onto the line), as traceMixin does: no log sending.
+    new PinoInstrumentation({ disableLogSending: true }).enable();
+  }
+}
+
 const pino = require('pino');
-const { bindLogger, newTraceContext, run } = await import('@tracebridge/core');
+const { bindLogger, fromSpanContext, newTraceContext, run } = await import('@tracebridge/core');
 const { traceMixin } = await import('@tracebridge/core/pino');
 
 /** Keeps the last line: each variant's line is checked once. */
@@ -30,7 +51,10 @@ const drop = () => ({
 
 function variants(ctx) {
   const constants = () => ({ trace_id: ctx.traceId, span_id: ctx.spanId, trace_flags: '01' });
-  if (setting === 'mixin') {
+  if (setting === 'instrumentation-pino') {
+    return { 'instrumentation-pino': pino({}, drop()) };
+  }
+  if (setting === 'mixin' || setting === 'otel') {
     return {
       'floor (a mixin writing constants)': pino({ mixin: constants }, drop()),
       traceMixin: pino({ mixin: traceMixin() }, drop()),
@@ -49,9 +73,25 @@ function variants(ctx) {
   throw new Error(`pino-call: unknown setting ${setting}`);
 }
 
+/** Runs `fn` inside a request's context: an active span when there is an SDK, and the
+ * tracebridge context a request would have. */
+function inRequest(fn) {
+  if (tracer === undefined) {
+    const ctx = newTraceContext();
+    return run(ctx, () => fn(ctx));
+  }
+  return tracer.startActiveSpan('request', (span) => {
+    const ctx = fromSpanContext(span.spanContext());
+    try {
+      return run(ctx, () => fn(ctx));
+    } finally {
+      span.end();
+    }
+  });
+}
+
 const meta = { userId: 42, route: '/orders/:id' };
-const ctx = newTraceContext();
-const samples = run(ctx, () =>
+const samples = inRequest((ctx) =>
   takeTurns(variants(ctx), {
     calls,
     rounds,

@@ -7,7 +7,7 @@
 const { AsyncLocalStorage } = require('node:async_hooks');
 const pino = require('pino');
 const { bind } = require('@tracebridge/core');
-const { choose, idsOf } = require('./wiring.cjs');
+const { choose, idsOf, unbound } = require('./wiring.cjs');
 
 const demoFields = (req) => ({ demo_request: req.headers['x-demo-request'], line: 'request' });
 const destination = (logFile) => pino.destination({ dest: logFile, sync: true });
@@ -74,14 +74,11 @@ function otelAutoWiring({ service, logFile }) {
   };
 }
 
-// The doctor's service (`demo --doctor`): tracebridge, the late callbacks left unbound.
-const unboundWiring = (options) => ({ ...tracebridgeWiring(options), wrap: (fn) => fn });
-
 const WIRINGS = {
   naive: naiveWiring,
   'otel-auto': otelAutoWiring,
   tracebridge: tracebridgeWiring,
-  unbound: unboundWiring,
+  unbound: unbound(tracebridgeWiring),
 };
 
 const createFastifyWiring = (kind, options) => choose(WIRINGS, kind, options);

@@ -136,15 +136,15 @@ function otelAutoWiring({ service, logFile }) {
   };
 }
 
-/** tracebridge with the services' own late callbacks left unbound (`wrap` does nothing): the
+/** `wiring` with the services' own late callbacks left unbound (`wrap` does nothing): the
  * service the context doctor (`demo --doctor`) is run on. */
-const unboundWiring = (options) => ({ ...tracebridgeWiring(options), wrap: (fn) => fn });
+const unbound = (wiring) => (options) => ({ ...wiring(options), wrap: (fn) => fn });
 
 const WIRINGS = {
   naive: naiveWiring,
   'otel-auto': otelAutoWiring,
   tracebridge: tracebridgeWiring,
-  unbound: unboundWiring,
+  unbound: unbound(tracebridgeWiring),
 };
 
 /** The wiring named `kind` (the WIRING environment variable), made with `options`. */
@@ -193,4 +193,4 @@ function serve(server, logger) {
   });
 }
 
-module.exports = { choose, createWiring, idsOf, serve };
+module.exports = { choose, createWiring, idsOf, serve, unbound };

@@ -14,6 +14,7 @@
 //          process each: the doctor is process-wide).
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
+import { inRequest, startOtelSdk } from './request-context.mjs';
 import { takeTurns } from './stats.mjs';
 
 const MESSAGE = Symbol.for('message');
@@ -23,19 +24,12 @@ const calls = Number(callsArg ?? 20_000);
 const rounds = Number(roundsArg ?? 10);
 const require = createRequire(import.meta.url);
 
-let tracer;
-if (setting === 'otel' || setting === 'instrumentation-winston') {
-  const { context, trace } = require('@opentelemetry/api');
-  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
-  const { BasicTracerProvider } = require('@opentelemetry/sdk-trace-base');
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(new BasicTracerProvider());
-  tracer = trace.getTracer('bench');
-  if (setting === 'instrumentation-winston') {
-    const { WinstonInstrumentation } = require('@opentelemetry/instrumentation-winston');
-    // Log correlation only (ids onto the record), as traceFormat does: no log sending.
-    new WinstonInstrumentation({ disableLogSending: true }).enable();
-  }
+const tracer =
+  setting === 'otel' || setting === 'instrumentation-winston' ? startOtelSdk() : undefined;
+if (setting === 'instrumentation-winston') {
+  const { WinstonInstrumentation } = require('@opentelemetry/instrumentation-winston');
+  // Log correlation only (ids onto the record), as traceFormat does: no log sending.
+  new WinstonInstrumentation({ disableLogSending: true }).enable();
 }
 
 if (setting === 'doctor-on') {
@@ -45,7 +39,6 @@ if (setting === 'doctor-on') {
 
 const winston = require('winston');
 const Transport = require('winston-transport');
-const { fromSpanContext, newTraceContext, run } = await import('@tracebridge/core');
 const { captureOnWrite, createLogger, traceFormat } = await import('@tracebridge/core/winston');
 
 /** Drops every line, keeping the last one: each variant's line is checked once. */
@@ -104,25 +97,8 @@ function variants(ctx) {
   };
 }
 
-/** Runs `fn` inside a request's context: an active span when there is an SDK, and the
- * tracebridge context a request would have. */
-function inRequest(fn) {
-  if (tracer === undefined) {
-    const ctx = newTraceContext();
-    return run(ctx, () => fn(ctx));
-  }
-  return tracer.startActiveSpan('request', (span) => {
-    const ctx = fromSpanContext(span.spanContext());
-    try {
-      return run(ctx, () => fn(ctx));
-    } finally {
-      span.end();
-    }
-  });
-}
-
 const meta = { userId: 42, route: '/orders/:id' };
-const samples = inRequest((ctx) =>
+const samples = inRequest(tracer, (ctx) =>
   takeTurns(variants(ctx), {
     calls,
     rounds,

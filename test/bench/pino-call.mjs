@@ -15,6 +15,7 @@
 //          plain pino logger — what OTel users pick instead of traceMixin.
 // Each setting runs in processes of its own: pino's code sees only its two kinds of logger.
 import { createRequire } from 'node:module';
+import { inRequest, startOtelSdk } from './request-context.mjs';
 import { takeTurns } from './stats.mjs';
 
 const [setting, callsArg, roundsArg] = process.argv.slice(2);
@@ -22,23 +23,16 @@ const calls = Number(callsArg ?? 20_000);
 const rounds = Number(roundsArg ?? 10);
 const require = createRequire(import.meta.url);
 
-let tracer;
-if (setting === 'otel' || setting === 'instrumentation-pino') {
-  const { context, trace } = require('@opentelemetry/api');
-  const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
-  const { BasicTracerProvider } = require('@opentelemetry/sdk-trace-base');
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-  trace.setGlobalTracerProvider(new BasicTracerProvider());
-  tracer = trace.getTracer('bench');
-  if (setting === 'instrumentation-pino') {
-    const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino');
-    // Log correlation only (ids onto the line), as traceMixin does: no log sending.
-    new PinoInstrumentation({ disableLogSending: true }).enable();
-  }
+const tracer =
+  setting === 'otel' || setting === 'instrumentation-pino' ? startOtelSdk() : undefined;
+if (setting === 'instrumentation-pino') {
+  const { PinoInstrumentation } = require('@opentelemetry/instrumentation-pino');
+  // Log correlation only (ids onto the line), as traceMixin does: no log sending.
+  new PinoInstrumentation({ disableLogSending: true }).enable();
 }
 
 const pino = require('pino');
-const { bindLogger, fromSpanContext, newTraceContext, run } = await import('@tracebridge/core');
+const { bindLogger } = await import('@tracebridge/core');
 const { traceMixin } = await import('@tracebridge/core/pino');
 
 /** Keeps the last line: each variant's line is checked once. */
@@ -73,25 +67,8 @@ function variants(ctx) {
   throw new Error(`pino-call: unknown setting ${setting}`);
 }
 
-/** Runs `fn` inside a request's context: an active span when there is an SDK, and the
- * tracebridge context a request would have. */
-function inRequest(fn) {
-  if (tracer === undefined) {
-    const ctx = newTraceContext();
-    return run(ctx, () => fn(ctx));
-  }
-  return tracer.startActiveSpan('request', (span) => {
-    const ctx = fromSpanContext(span.spanContext());
-    try {
-      return run(ctx, () => fn(ctx));
-    } finally {
-      span.end();
-    }
-  });
-}
-
 const meta = { userId: 42, route: '/orders/:id' };
-const samples = inRequest((ctx) =>
+const samples = inRequest(tracer, (ctx) =>
   takeTurns(variants(ctx), {
     calls,
     rounds,

@@ -52,8 +52,6 @@ export class Doctor {
   #groups = new Map<string, Group>();
   #watched = 0;
   #checked = 0;
-  #missing = 0;
-  #foreign = 0;
 
   get enabled(): boolean {
     return this.#restore !== undefined;
@@ -97,20 +95,20 @@ export class Doctor {
     this.#groups = new Map();
     this.#watched = 0;
     this.#checked = 0;
-    this.#missing = 0;
-    this.#foreign = 0;
   }
 
   report(): DoctorReport {
     const findings: DoctorFinding[] = [...this.#groups.values()]
       .map((group) => finding(group))
       .sort((a, b) => b.count - a.count);
+    const lines = (kind: FindingKind) =>
+      findings.reduce((n, f) => (f.kind === kind ? n + f.count : n), 0);
     return {
       enabled: this.enabled,
       listenersWatched: this.#watched,
       linesChecked: this.#checked,
-      missing: this.#missing,
-      foreign: this.#foreign,
+      missing: lines('missing'),
+      foreign: lines('foreign'),
       findings,
     };
   }
@@ -146,8 +144,6 @@ export class Doctor {
     this.#checked++;
     if (ctx !== null && ctx !== undefined && sameTrace(ctx, registration.expected)) return;
     const kind: FindingKind = ctx === null || ctx === undefined ? 'missing' : 'foreign';
-    if (kind === 'missing') this.#missing++;
-    else this.#foreign++;
     // The registration with its caller: a listener is often added by a helper (a pool's
     // query()), and the call into the helper is where a bind() would go.
     registration.site ??= describeSite(registration.stack, this.#ignore, 1);

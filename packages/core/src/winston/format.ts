@@ -38,8 +38,7 @@ export function traceFormat(options: TraceFormatOptions = {}): TraceFormat {
       if (typeof info !== 'object' || info === null) return info;
       const record = info as unknown as Record<PropertyKey, unknown>;
       try {
-        const captured = capturedContext(record);
-        let ctx = captured;
+        let ctx = capturedContext(record);
         if (ctx === undefined) {
           ctx = current();
           noteLine(ctx);

@@ -43,6 +43,13 @@ const BINDERS = ['bind', 'snapshot'];
 // Calls that run their function argument inside a given context.
 const RUNNERS = ['run', 'with', 'runInAsyncScope'];
 
+// The name a suggestion gives a captured read, by what it reads (else `ctx`).
+const CAPTURE_NAMES: [RegExp, string][] = [
+  [/getStore\(\)$/, 'store'],
+  [/getActiveSpan\(\)$/, 'span'],
+  [/\.active\(\)$/, 'activeContext'],
+];
+
 type Node = ESTree.Node & Rule.NodeParentExtension;
 type FunctionNode =
   | ESTree.FunctionExpression
@@ -344,13 +351,7 @@ export const noLateContextRead: Rule.RuleModule = {
     }
 
     function captureName(read: string, statement: ESTree.Node): string {
-      const base = /getStore\(\)$/.test(read)
-        ? 'store'
-        : /getActiveSpan\(\)$/.test(read)
-          ? 'span'
-          : /\.active\(\)$/.test(read)
-            ? 'activeContext'
-            : 'ctx';
+      const base = CAPTURE_NAMES.find(([pattern]) => pattern.test(read))?.[1] ?? 'ctx';
       const scopeText = sourceCode.getText(enclosingFunction(statement as Node));
       for (let i = 0; ; i++) {
         const name = i === 0 ? base : `${base}${i + 1}`;
